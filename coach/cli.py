@@ -1,0 +1,116 @@
+"""`coach ...`: the command line. Thin: parse, call the library, print."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from coach import __version__
+from coach.errors import CoachError
+
+log = logging.getLogger("coach")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coach", description="A local voice coach for system-design interview practice.")
+    parser.add_argument("--version", action="version", version=f"coach {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = commands.add_parser("analyze", help="analyse a recording: pauses, pace, transcript")
+    analyze.add_argument("file", type=Path, help="audio or video file (wav, flac, mp3, m4a, ogg, opus, webm, mp4, ...)")
+    analyze.add_argument("--json", type=Path, metavar="OUT", help="write the session document (coach.session/1) here")
+    analyze.add_argument("--report", type=Path, metavar="OUT.md", help="write a Markdown report here")
+    analyze.add_argument("--min-pause", type=float, default=2.0, metavar="S", help="shortest silence reported as a pause (default 2.0 s)")
+    model = analyze.add_argument_group("speech model")
+    model.add_argument("--model", default="tiny.en", help="catalogue name, local CTranslate2 folder, or (with --allow-download) a model name to fetch (default: the bundled tiny.en)")
+    model.add_argument("--allow-download", action="store_true", help="allow fetching a model that is not on this machine")
+    model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: CUDA if available, else CPU)")
+    model.add_argument("--compute-type", default="auto", help="CTranslate2 compute type, e.g. int8, float16 (default: int8 on CPU, float16 on CUDA)")
+    model.add_argument("--threads", type=int, default=0, help="CPU threads for the model (default: one per core)")
+    progress = analyze.add_mutually_exclusive_group()
+    progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    analyze.set_defaults(run=_analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="coach: %(message)s")
+    try:
+        return args.run(args)
+    except CoachError as exc:
+        print(f"coach: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+        if args.debug:
+            raise
+        print(f"coach: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 3
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from coach.audio import open_audio
+    from coach.pipeline import AnalysisOptions, analyze
+    from coach.report import markdown_report, summary_text
+    from coach.transcribe import Transcriber, TranscriberOptions
+
+    if args.min_pause <= 0:
+        raise CoachError("--min-pause must be a positive number of seconds")
+    for out in (args.json, args.report):
+        if out is not None and not out.parent.is_dir():
+            raise CoachError(f"{out}: the folder {out.parent} does not exist")
+    audio = open_audio(args.file)
+    transcriber = Transcriber(
+        TranscriberOptions(
+            model=args.model,
+            allow_download=args.allow_download,
+            device=args.device,
+            compute_type=args.compute_type,
+            cpu_threads=args.threads,
+        )
+    )
+    options = AnalysisOptions(min_pause_s=args.min_pause)
+    with _progress_bar(args.progress, audio.info.duration_s) as progress:
+        session = analyze(audio.blocks(), audio.info, transcriber, options, progress=progress)
+    try:
+        if args.json:
+            session.write_json(args.json)
+        if args.report:
+            args.report.write_text(markdown_report(session), encoding="utf-8")
+    except OSError as exc:
+        raise CoachError(f"cannot write the output: {exc.strerror}: {exc.filename}") from None
+    print(summary_text(session))
+    return 0
+
+
+class _progress_bar:
+    """A progress bar on stderr for long files (or when asked); a no-op otherwise."""
+
+    LONG_FILE_S = 60.0
+
+    def __init__(self, wanted: bool | None, total_s: float) -> None:
+        known = total_s == total_s and total_s > 0  # NaN when the container does not say
+        show = wanted if wanted is not None else sys.stderr.isatty() and (not known or total_s >= self.LONG_FILE_S)
+        self._bar = None
+        if show:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=round(total_s, 1) if known else None, unit="s audio", file=sys.stderr,
+                             bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]" if known else None)
+
+    def __enter__(self):
+        return self._update if self._bar is not None else None
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def _update(self, position: float) -> None:
+        self._bar.update(round(position, 1) - self._bar.n)

@@ -1,0 +1,241 @@
+"""One pipeline, two sources: audio blocks in, session records out.
+
+A file is replayed through exactly the stages the microphone feeds:
+
+    blocks -> VoiceActivityDetector -> Chunker -> Transcriber -> words
+                      |                                  |
+                      +---- speech regions -> pauses, metrics (pure analysis)
+
+:func:`run_stages` is the stream; :func:`analyze` drains it into a
+:class:`~coach.session.Session`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from coach.analysis.pauses import find_pauses, think_aloud_metrics
+from coach.records import SAMPLE_RATE, AudioBlock, SourceInfo, SpeechRegion, Word
+from coach.session import Session
+from coach.transcribe import SpeechChunk, Transcriber
+from coach.vad import VadOptions, VoiceActivityDetector
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkOptions:
+    """How speech regions are grouped for the speech model."""
+
+    max_speech_s: float = 28.0
+    """Speech per chunk; Whisper sees 30 s windows, so stay under one with room for padding."""
+    max_span_s: float = 90.0
+    """Start-to-end extent of a chunk, silences included; bounds the audio held in memory."""
+    context_s: float = 0.3
+    """Audio kept either side of a chunk's regions, so the model hears word edges."""
+    close_after_silence_s: float | None = None
+    """Live mode: transcribe as soon as the speaker has been quiet this long (None: only when full)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisOptions:
+    vad: VadOptions = field(default_factory=VadOptions)
+    chunk: ChunkOptions = field(default_factory=ChunkOptions)
+    min_pause_s: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class StageOutput:
+    """What the stages produced after one block: new regions, new words, and how far they have got."""
+
+    regions: tuple[SpeechRegion, ...]
+    words: tuple[Word, ...]
+    position: float
+    """Seconds of audio consumed so far."""
+
+
+class _AudioBuffer:
+    """Recent audio as a list of blocks: appending is free, a slice is joined only when asked for."""
+
+    def __init__(self) -> None:
+        self._blocks: list[AudioBlock] = []
+
+    def append(self, block: AudioBlock) -> None:
+        self._blocks.append(block)
+
+    def slice(self, start: float, end: float) -> tuple[int, np.ndarray]:
+        """Samples in [start, end) seconds that are still held, and the sample index of the first."""
+        lo, hi = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        parts = [b for b in self._blocks if b.start_sample + len(b.samples) > lo and b.start_sample < hi]
+        if not parts:
+            return lo, np.zeros(0, dtype=np.float32)
+        first = parts[0].start_sample
+        joined = np.concatenate([b.samples for b in parts])
+        lo = max(lo, first)
+        return lo, joined[lo - first : hi - first]
+
+    def drop_before(self, seconds: float) -> None:
+        """Forget whole blocks that end before ``seconds``."""
+        cut = seconds * SAMPLE_RATE
+        while self._blocks and self._blocks[0].start_sample + len(self._blocks[0].samples) <= cut:
+            self._blocks.pop(0)
+
+
+class Chunker:
+    """Groups finished speech regions, with their audio, into chunks for the model.
+
+    Holds only the audio that a pending or possible future chunk needs: the
+    blocks from a little before the first pending (or open) region onwards.
+    """
+
+    def __init__(self, options: ChunkOptions = ChunkOptions()) -> None:
+        self._options = options
+        self._audio = _AudioBuffer()
+        self._pending: list[SpeechRegion] = []
+
+    def push(
+        self,
+        block: AudioBlock,
+        finished: Sequence[SpeechRegion],
+        *,
+        open_since: float | None,
+        settled_until: float,
+    ) -> list[SpeechChunk]:
+        """Take one block and the regions the VAD finished with it; return the chunks that closed."""
+        self._audio.append(block)
+        chunks = self._add(finished)
+        gap = self._options.close_after_silence_s
+        if gap is not None and self._pending and open_since is None and settled_until - self._pending[-1].end >= gap:
+            chunks.append(self._close())
+        if self._pending:
+            keep_from = self._pending[0].start
+        else:
+            keep_from = open_since if open_since is not None else settled_until
+        self._audio.drop_before(keep_from - self._options.context_s)
+        return chunks
+
+    def flush(self, finished: Sequence[SpeechRegion]) -> list[SpeechChunk]:
+        """End of stream: the last regions, and whatever is pending, as chunks."""
+        chunks = self._add(finished)
+        if self._pending:
+            chunks.append(self._close())
+        return chunks
+
+    def _add(self, finished: Sequence[SpeechRegion]) -> list[SpeechChunk]:
+        chunks = []
+        for whole in finished:
+            for region in self._split_long(whole):
+                if self._pending and self._would_overflow(region):
+                    chunks.append(self._close())
+                self._pending.append(region)
+        return chunks
+
+    def _would_overflow(self, region: SpeechRegion) -> bool:
+        speech = sum(r.duration for r in self._pending) + region.duration
+        return speech > self._options.max_speech_s or region.end - self._pending[0].start > self._options.max_span_s
+
+    def _split_long(self, region: SpeechRegion) -> list[SpeechRegion]:
+        """Cut a region longer than one chunk at its quietest moments, so that words are rarely split."""
+        limit = self._options.max_speech_s
+        pieces = []
+        while region.duration > limit:
+            cut = self._quietest_point(region.start + limit * 0.75, region.start + limit)
+            pieces.append(SpeechRegion(region.start, cut))
+            region = SpeechRegion(cut, region.end)
+        pieces.append(region)
+        return pieces
+
+    def _quietest_point(self, earliest: float, latest: float) -> float:
+        window = int(0.05 * SAMPLE_RATE)
+        first, samples = self._audio.slice(earliest, latest)
+        usable = len(samples) // window * window
+        if usable < 2 * window:
+            return latest
+        energy = np.square(samples[:usable]).reshape(-1, window).mean(axis=1)
+        quietest = int(np.argmin(energy))
+        return (first + quietest * window + window // 2) / SAMPLE_RATE
+
+    def _close(self) -> SpeechChunk:
+        regions, self._pending = tuple(self._pending), []
+        context = self._options.context_s
+        first, samples = self._audio.slice(regions[0].start - context, regions[-1].end + context)
+        return SpeechChunk(start=first / SAMPLE_RATE, audio=samples, regions=regions)
+
+
+def run_stages(
+    blocks: Iterable[AudioBlock],
+    transcriber: Transcriber,
+    options: AnalysisOptions = AnalysisOptions(),
+) -> Iterator[StageOutput]:
+    """The streaming pipeline: one :class:`StageOutput` per block, then one for the end of the stream."""
+    vad = VoiceActivityDetector(options.vad)
+    chunker = Chunker(options.chunk)
+    position = 0.0
+    for block in blocks:
+        finished = vad.push(block.samples)
+        chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
+        position = block.end
+        yield StageOutput(tuple(finished), _transcribe(transcriber, chunks), position)
+    finished = vad.flush()
+    yield StageOutput(tuple(finished), _transcribe(transcriber, chunker.flush(finished)), position)
+
+
+def _transcribe(transcriber: Transcriber, chunks: Sequence[SpeechChunk]) -> tuple[Word, ...]:
+    return tuple(word for chunk in chunks for word in transcriber.transcribe(chunk))
+
+
+def analyze(
+    blocks: Iterable[AudioBlock],
+    source: SourceInfo,
+    transcriber: Transcriber,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> Session:
+    """Run the whole pipeline over a block stream and return the finished session.
+
+    ``progress`` is called with the seconds of audio consumed after each block.
+    """
+    regions: list[SpeechRegion] = []
+    words: list[Word] = []
+    position = 0.0
+    for out in run_stages(blocks, transcriber, options):
+        regions.extend(out.regions)
+        words.extend(out.words)
+        position = out.position
+        if progress is not None:
+            progress(position)
+    return build_session(replace(source, duration_s=position), regions, words, transcriber, options)
+
+
+def build_session(
+    source: SourceInfo,
+    regions: Sequence[SpeechRegion],
+    words: Sequence[Word],
+    transcriber: Transcriber,
+    options: AnalysisOptions,
+) -> Session:
+    """Pure analysis over the stage records: pauses, metrics, and the options used."""
+    pauses = find_pauses(regions, min_pause_s=options.min_pause_s)
+    metrics = think_aloud_metrics(regions, words, pauses, duration_s=source.duration_s)
+    return Session(
+        source=source,
+        model=transcriber.info,
+        speech=tuple(regions),
+        pauses=tuple(pauses),
+        words=tuple(words),
+        metrics=metrics,
+        options=_jsonable(asdict(options)),
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,83 @@
+"""The session document: everything one analysis found, and its JSON form.
+
+The JSON is the contract with the dashboard and other tools, so it is
+versioned (``schema``); a reader refuses a schema it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from coach import __version__
+from coach.errors import CoachError
+from coach.records import ModelInfo, Pause, SourceInfo, SpeechRegion, Word
+
+SCHEMA = "coach.session/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    source: SourceInfo
+    model: ModelInfo
+    speech: tuple[SpeechRegion, ...]
+    pauses: tuple[Pause, ...]
+    words: tuple[Word, ...]
+    metrics: dict
+    options: dict = field(default_factory=dict)
+    coach_version: str = __version__
+
+    @property
+    def transcript(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "coach_version": self.coach_version,
+            "source": {
+                "path": self.source.path,
+                "duration_s": _r(self.source.duration_s),
+                "sample_rate": self.source.sample_rate,
+                "channels": self.source.channels,
+                "codec": self.source.codec,
+            },
+            "model": asdict(self.model),
+            "speech": [{"start": _r(r.start), "end": _r(r.end)} for r in self.speech],
+            "pauses": [
+                {"start": _r(p.start), "end": _r(p.end), "duration": _r(p.duration)} for p in self.pauses
+            ],
+            "words": [
+                {"start": _r(w.start), "end": _r(w.end), "text": w.text, "probability": round(w.probability, 3)}
+                for w in self.words
+            ],
+            "metrics": self.metrics,
+            "options": self.options,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict) -> Session:
+        if doc.get("schema") != SCHEMA:
+            raise CoachError(f"unsupported session schema {doc.get('schema')!r} (this coach reads {SCHEMA})")
+        return cls(
+            source=SourceInfo(**doc["source"]),
+            model=ModelInfo(**doc["model"]),
+            speech=tuple(SpeechRegion(r["start"], r["end"]) for r in doc["speech"]),
+            pauses=tuple(Pause(p["start"], p["end"]) for p in doc["pauses"]),
+            words=tuple(Word(w["start"], w["end"], w["text"], w["probability"]) for w in doc["words"]),
+            metrics=doc["metrics"],
+            options=doc.get("options", {}),
+            coach_version=doc.get("coach_version", ""),
+        )
+
+    def write_json(self, path: str | Path) -> None:
+        """Write atomically: a crash mid-write never leaves half a document."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+        tmp.replace(path)
+
+
+def _r(seconds: float) -> float:
+    return round(seconds, 3)
