@@ -76,6 +76,10 @@ class _AudioBuffer:
         lo = max(lo, first)
         return lo, joined[lo - first : hi - first]
 
+    @property
+    def seconds(self) -> float:
+        return sum(len(b.samples) for b in self._blocks) / SAMPLE_RATE
+
     def drop_before(self, seconds: float) -> None:
         """Forget whole blocks that end before ``seconds``."""
         cut = seconds * SAMPLE_RATE
@@ -94,6 +98,11 @@ class Chunker:
         self._options = options
         self._audio = _AudioBuffer()
         self._pending: list[SpeechRegion] = []
+
+    @property
+    def held_s(self) -> float:
+        """Seconds of audio held for chunks not yet closed."""
+        return self._audio.seconds
 
     def push(
         self,

@@ -35,7 +35,7 @@ def summary_text(session: Session, *, max_pauses: int = 10) -> str:
     lines.append(
         f"  {m['pause_count']} pauses >= {session.options.get('min_pause_s', 2.0):g} s, "
         f"longest {m['longest_pause_s']:.1f} s; per 10 min: "
-        + ", ".join(f"{n:g} over {key.removeprefix('over_')}" for key, n in rates.items())
+        + ", ".join(f"{n:.1f} over {key.removeprefix('over_')}" for key, n in rates.items())
     )
     longest = sorted(session.pauses, key=lambda p: p.duration, reverse=True)[:max_pauses]
     for pause in sorted(longest, key=lambda p: p.start):
@@ -97,12 +97,13 @@ def _transcript_with_pauses(words: Sequence[Word], pauses: Sequence[Pause]) -> s
 
 
 def _words_before(words: Sequence[Word], t: float, n: int) -> str:
-    picked = [w.text for w in words if w.end <= t + 0.05][-n:]
+    # by midpoint: Whisper's word ends overrun the VAD's pause boundary by a little
+    picked = [w.text for w in words if (w.start + w.end) / 2 <= t][-n:]
     return " ".join(picked) or "(start)"
 
 
 def _words_after(words: Sequence[Word], t: float, n: int) -> str:
-    picked = [w.text for w in words if w.start >= t - 0.05][:n]
+    picked = [w.text for w in words if (w.start + w.end) / 2 >= t][:n]
     return " ".join(picked) or "(end)"
 
 

@@ -1,0 +1,354 @@
+"""The faster-whisper adapter: speech chunks in, words on the recording clock out.
+
+The model only ever hears speech: a chunk's VAD regions (plus a little
+padding) are cut out and joined, long silences between them dropped, and
+every word Whisper returns is mapped back through the region offsets, because
+Whisper's own times drift around long silences while the VAD's clock is
+sample-exact. faster-whisper's objects stay inside this module; callers get
+:class:`~coach.records.Word` records.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.errors import ConfigError, DeviceError, ModelError
+from coach.models import DEFAULT_MODEL, ResolvedModel, resolve_model
+from coach.records import SAMPLE_RATE, ModelInfo, SpeechRegion, Word
+
+log = logging.getLogger(__name__)
+
+FILLER_PROMPT = "So, uh, I think, um, we need, hmm, uh, a cache. Um, uh, yeah."
+"""Whisper writes what its context looks like: a prompt full of disfluencies
+makes it keep the "um"s and "uh"s it is trained to clean away. This one, with
+"uh", "um" and "hmm" each present, beat the all-"umm" prompt from the whisperX
+discussions on filler recall (17 vs 12 of 18 on the MFA clips) at the same
+WER; see bench/eval_transcribe.py."""
+
+PHANTOM_PHRASES = frozenset(
+    {
+        "thank you",
+        "thank you very much",
+        "thank you so much",
+        "thanks",
+        "thanks for watching",
+        "thank you for watching",
+        "thanks for watching and see you next time",
+        "please subscribe",
+        "subscribe to my channel",
+        "like and subscribe",
+        "bye",
+        "you",
+        "so",
+        "okay",
+        "oh",
+        "i",
+        "the end",
+        "subtitles by the amaraorg community",
+    }
+)
+"""Whisper's stock outputs for silence and noise (learnt from video subtitles);
+kept only when the audio under them is clearly speech."""
+
+DEVICES = ("auto", "cpu", "cuda")
+COMPUTE_TYPES = (
+    "auto",
+    "default",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "int16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+
+SILENT_PEAK = 1e-3
+"""Input whose peak stays below -60 dBFS holds no speech; skip the model (it
+would only hallucinate)."""
+
+UNSURE_PROBABILITY = 0.5
+"""Mean word probability below which a segment Whisper thinks is not speech is dropped."""
+
+MERGE_GAP_S = 0.5
+"""Gaps between padded regions shorter than this are kept as they are: a
+natural pause helps Whisper punctuate, and cutting it gains nothing."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SpeechChunk:
+    """Audio for one model call, with the VAD's speech regions inside it.
+
+    ``audio`` is float32 16 kHz mono, contiguous from ``start`` (seconds on
+    the recording clock of ``audio[0]``), and covers all regions plus a
+    little context either side. ``regions`` are on the recording clock,
+    ordered; their total speech should stay within 30 s.
+    """
+
+    start: float
+    audio: np.ndarray  # shape=(n,), float32, 16 kHz mono
+    regions: tuple[SpeechRegion, ...]
+
+    @property
+    def end(self) -> float:
+        return self.start + len(self.audio) / SAMPLE_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriberOptions:
+    """How to load and run the speech model; recorded in :attr:`Transcriber.info`.
+
+    ``cpu_threads`` 0 means one per core. ``beam_size`` 1 is greedy decoding
+    (measured in bench/eval_transcribe.py: about as accurate as beam 5 on
+    this model, and much faster). ``keep_fillers`` prompts the model to write
+    "um"/"uh" instead of dropping them. ``padding_s`` is the audio kept
+    either side of each speech region.
+    """
+
+    model: str = DEFAULT_MODEL
+    allow_download: bool = False
+    device: str = "auto"
+    compute_type: str = "auto"
+    cpu_threads: int = 0
+    beam_size: int = 1
+    without_timestamps: bool = False
+    keep_fillers: bool = True
+    language: str = "en"
+    padding_s: float = 0.15
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+    def __post_init__(self) -> None:
+        if self.device not in DEVICES:
+            raise DeviceError(f"unknown device '{self.device}': use one of {', '.join(DEVICES)}")
+        if self.compute_type not in COMPUTE_TYPES:
+            raise ConfigError(f"unknown compute type '{self.compute_type}': use one of {', '.join(COMPUTE_TYPES)}")
+        if self.cpu_threads < 0:
+            raise ConfigError(f"cpu_threads must be 0 (one per core) or more, not {self.cpu_threads}")
+        if self.beam_size < 1:
+            raise ConfigError(f"beam_size must be 1 or more, not {self.beam_size}")
+        if not 0 <= self.padding_s <= 1:
+            raise ConfigError(f"padding_s must be between 0 and 1 s, not {self.padding_s}")
+        if not self.temperatures:
+            raise ConfigError("temperatures must hold at least one value")
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A stretch of the model input copied from the recording."""
+
+    input_start: int  # sample index in the model input
+    source_start: int  # sample index in the recording
+    length: int
+
+
+class Transcriber:
+    """Owns one faster-whisper model and turns speech chunks into words."""
+
+    def __init__(self, options: TranscriberOptions | None = None) -> None:
+        self.options = options or TranscriberOptions()
+        self.resolved: ResolvedModel = resolve_model(self.options.model, allow_download=self.options.allow_download)
+        device, compute_type, threads = _resolve_device(self.options)
+        self._model = _load_model(self.resolved, device, compute_type, threads)
+        used = dataclasses.asdict(self.options) | {
+            "device": device,
+            "compute_type": compute_type,
+            "cpu_threads": threads,
+            "initial_prompt": FILLER_PROMPT if self.options.keep_fillers else None,
+            "model_verified": self.resolved.verified,
+        }
+        self.info = ModelInfo(
+            name=self.resolved.name,
+            device=device,
+            compute_type=compute_type,
+            path=self.resolved.location,
+            options=used,
+        )
+
+    def transcribe(self, chunk: SpeechChunk) -> list[Word]:
+        """Words spoken in the chunk's regions, on the recording clock, ordered by start."""
+        pieces, model_input = _model_input(chunk, self.options.padding_s)
+        if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
+            return []
+        segments = self._decode(model_input)
+        origin = int(round(chunk.start * SAMPLE_RATE))
+        words: list[Word] = []
+        for segment in segments:
+            if not self._keep_segment(segment):
+                continue
+            for w in segment.words or ():
+                word = _map_word(w, pieces, origin)
+                if word is not None and _inside_regions(word, chunk.regions, self.options.padding_s):
+                    words.append(word)
+        words.sort(key=lambda w: w.start)
+        return words
+
+    def transcribe_many(self, chunks: Sequence[SpeechChunk]) -> list[list[Word]]:
+        """:meth:`transcribe` for each chunk, in order."""
+        return [self.transcribe(chunk) for chunk in chunks]
+
+    def _decode(self, model_input: np.ndarray) -> list:
+        opts = self.options
+        segments, _ = self._model.transcribe(
+            model_input,
+            language=opts.language,
+            beam_size=opts.beam_size,
+            best_of=opts.beam_size,
+            temperature=list(opts.temperatures),
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            no_speech_threshold=opts.no_speech_threshold,
+            # Conditioning on earlier text lets one hallucination seed the next.
+            condition_on_previous_text=False,
+            initial_prompt=FILLER_PROMPT if opts.keep_fillers else None,
+            word_timestamps=True,
+            without_timestamps=opts.without_timestamps,
+            vad_filter=False,
+        )
+        # The library's generator decodes lazily; consume it here, in the caller's thread.
+        return list(segments)
+
+    def _keep_segment(self, segment) -> bool:
+        opts = self.options
+        if segment.compression_ratio > opts.compression_ratio_threshold:
+            # Every temperature failed: a repetition loop, not speech.
+            return False
+        if segment.no_speech_prob > opts.no_speech_threshold and (
+            segment.avg_logprob < opts.log_prob_threshold or _mean_probability(segment) < UNSURE_PROBABILITY
+        ):
+            # The filler prompt makes Whisper echo it ("So, uh,") on noise
+            # with a passable avg_logprob; its word probabilities stay tiny.
+            return False
+        if _normalise(segment.text) in PHANTOM_PHRASES and not _clearly_speech(segment):
+            log.debug("dropped a likely hallucination %r", segment.text)
+            return False
+        return True
+
+
+def _resolve_device(options: TranscriberOptions) -> tuple[str, str, int]:
+    """(device, compute type, CPU threads) to load the model with."""
+    import ctranslate2
+
+    try:
+        has_cuda = ctranslate2.get_cuda_device_count() > 0
+    except RuntimeError:
+        has_cuda = False
+    device = options.device
+    if device == "auto":
+        device = "cuda" if has_cuda else "cpu"
+    elif device == "cuda" and not has_cuda:
+        raise DeviceError("device 'cuda' requested but CTranslate2 finds no CUDA GPU; use --device cpu or auto")
+    supported = set(ctranslate2.get_supported_compute_types(device))
+    compute_type = options.compute_type
+    if compute_type == "auto":
+        preferred = "float16" if device == "cuda" else "int8"
+        compute_type = preferred if preferred in supported else "default"
+    elif compute_type != "default" and compute_type not in supported:
+        raise ConfigError(
+            f"compute type '{compute_type}' is not supported on {device} (supported: {', '.join(sorted(supported))})"
+        )
+    threads = options.cpu_threads or os.cpu_count() or 1
+    return device, compute_type, threads
+
+
+def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads: int):
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise ModelError("transcription needs faster-whisper; install it with: pip install faster-whisper") from None
+    try:
+        return WhisperModel(
+            resolved.location,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=threads,
+            local_files_only=resolved.source != "hub",
+        )
+    except Exception as exc:  # CTranslate2 and huggingface_hub raise many unrelated types
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load model '{resolved.name}' from {resolved.location}: {reason}") from None
+
+
+def _model_input(chunk: SpeechChunk, padding_s: float) -> tuple[list[_Piece], np.ndarray]:
+    """Join each region's samples (padded) into one array, remembering where each came from."""
+    audio = chunk.audio
+    origin = int(round(chunk.start * SAMPLE_RATE))
+    pad = int(round(padding_s * SAMPLE_RATE))
+    merge_gap = int(round(MERGE_GAP_S * SAMPLE_RATE))
+    spans: list[list[int]] = []
+    for region in chunk.regions:
+        s = max(0, int(round(region.start * SAMPLE_RATE)) - origin - pad)
+        e = min(len(audio), int(round(region.end * SAMPLE_RATE)) - origin + pad)
+        if e <= s:
+            continue
+        if spans and s - spans[-1][1] < merge_gap:
+            spans[-1][1] = max(spans[-1][1], e)
+        else:
+            spans.append([s, e])
+    pieces: list[_Piece] = []
+    at = 0
+    for s, e in spans:
+        pieces.append(_Piece(input_start=at, source_start=origin + s, length=e - s))
+        at += e - s
+    if not pieces:
+        return [], np.zeros(0, dtype=np.float32)
+    joined = np.concatenate([audio[s:e] for s, e in spans]).astype(np.float32, copy=False)
+    return pieces, joined
+
+
+def _map_word(w, pieces: list[_Piece], origin: int) -> Word | None:
+    """A faster-whisper word as a :class:`Word` on the recording clock, or None if past the input."""
+    text = w.word.strip()
+    if not text:
+        return None
+    start = int(round(w.start * SAMPLE_RATE))
+    end = max(start, int(round(w.end * SAMPLE_RATE)))
+    last = pieces[-1]
+    mid = (start + end) // 2
+    if mid >= last.input_start + last.length:
+        return None
+    # Both ends map through the piece holding the word's middle, so a word
+    # Whisper stretched across a cut cannot span the removed silence.
+    i = bisect.bisect_right([p.input_start for p in pieces], mid) - 1
+    p = pieces[max(i, 0)]
+    lo, hi = p.input_start, p.input_start + p.length
+    start = min(max(start, lo), hi)
+    end = min(max(end, lo), hi)
+    shift = p.source_start - p.input_start
+    return Word(
+        start=(start + shift) / SAMPLE_RATE,
+        end=(end + shift) / SAMPLE_RATE,
+        text=text,
+        probability=float(w.probability),
+    )
+
+
+def _inside_regions(word: Word, regions: Sequence[SpeechRegion], padding_s: float) -> bool:
+    return any(word.start < r.end + padding_s and word.end > r.start - padding_s for r in regions)
+
+
+def _clearly_speech(segment) -> bool:
+    return segment.no_speech_prob < 0.2 and segment.avg_logprob > -0.5 and _mean_probability(segment) > 0.7
+
+
+def _mean_probability(segment) -> float:
+    words = segment.words or ()
+    return sum(w.probability for w in words) / len(words) if words else 0.0
+
+
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", text.lower()).split())

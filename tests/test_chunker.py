@@ -1,0 +1,79 @@
+"""The chunker: regions and their audio grouped for the model, with bounded memory."""
+
+import numpy as np
+import pytest
+
+from coach.pipeline import Chunker, ChunkOptions
+from coach.records import SAMPLE_RATE, AudioBlock, SpeechRegion
+
+BLOCK = SAMPLE_RATE // 2
+
+
+def blocks_of(audio: np.ndarray):
+    for start in range(0, len(audio), BLOCK):
+        yield AudioBlock(start, audio[start : start + BLOCK])
+
+
+def ramp(seconds: float) -> np.ndarray:
+    """Audio whose every sample says where it is, so slices can be checked exactly."""
+    return (np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE).astype(np.float32)
+
+
+def feed(chunker: Chunker, audio: np.ndarray, regions: list[SpeechRegion], *, lag: float = 0.5):
+    """Replay ``audio``, handing each region over once the stream is ``lag`` seconds past its end, like a VAD."""
+    todo = list(regions)
+    chunks = []
+    for block in blocks_of(audio):
+        done = [r for r in todo if r.end + lag <= block.end]
+        todo = [r for r in todo if r not in done]
+        open_since = next((r.start for r in todo if r.start <= block.end), None)
+        chunks += chunker.push(block, done, open_since=open_since, settled_until=block.end - lag)
+    return chunks + chunker.flush(todo)
+
+
+def test_regions_are_grouped_up_to_the_speech_limit_and_audio_matches():
+    audio = ramp(120)
+    regions = [SpeechRegion(s, s + 8.0) for s in np.arange(2.0, 110.0, 10.0)]
+    chunks = feed(Chunker(ChunkOptions(max_speech_s=28.0, context_s=0.3)), audio, regions)
+    assert [len(c.regions) for c in chunks] == [3, 3, 3, 2]
+    assert [r for c in chunks for r in c.regions] == regions
+    for chunk in chunks:
+        assert sum(r.duration for r in chunk.regions) <= 28.0
+        assert chunk.start == pytest.approx(chunk.regions[0].start - 0.3, abs=1 / SAMPLE_RATE)
+        assert len(chunk.audio) / SAMPLE_RATE == pytest.approx(chunk.regions[-1].end + 0.3 - chunk.start, abs=1e-3)
+        # the samples are the recording's own, at the right place
+        assert chunk.audio[0] == pytest.approx(chunk.start, abs=1e-4)
+
+
+def test_a_monologue_longer_than_a_chunk_is_cut_at_a_quiet_moment():
+    rng = np.random.default_rng(1)
+    audio = (0.3 * rng.standard_normal(60 * SAMPLE_RATE)).astype(np.float32)
+    dip = int(25.0 * SAMPLE_RATE)
+    audio[dip : dip + SAMPLE_RATE // 5] *= 0.01  # a breath at 25.0-25.2 s
+    chunks = feed(Chunker(ChunkOptions(max_speech_s=28.0)), audio, [SpeechRegion(1.0, 50.0)])
+    assert len(chunks) == 2
+    cut = chunks[0].regions[-1].end
+    assert 25.0 <= cut <= 25.2
+    assert chunks[1].regions[0] == SpeechRegion(cut, 50.0)
+
+
+def test_span_limit_closes_chunks_across_long_silences():
+    audio = ramp(400)
+    regions = [SpeechRegion(s, s + 1.0) for s in (10.0, 100.0, 200.0, 390.0)]
+    chunks = feed(Chunker(ChunkOptions(max_span_s=90.0)), audio, regions)
+    assert [c.regions for c in chunks] == [(r,) for r in regions]
+
+
+def test_live_mode_closes_a_chunk_when_the_speaker_pauses():
+    audio = ramp(20)
+    regions = [SpeechRegion(1.0, 3.0), SpeechRegion(3.2, 5.0), SpeechRegion(12.0, 14.0)]
+    chunker = Chunker(ChunkOptions(close_after_silence_s=0.5))
+    chunks = feed(chunker, audio, regions, lag=0.3)
+    assert [c.regions for c in chunks] == [tuple(regions[:2]), (regions[2],)]
+
+
+def test_silence_is_not_kept_in_memory():
+    chunker = Chunker()
+    audio = np.zeros(600 * SAMPLE_RATE, dtype=np.float32)
+    feed(chunker, audio, [])
+    assert chunker.held_s <= 1.5

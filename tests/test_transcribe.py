@@ -1,0 +1,151 @@
+"""The transcription stage with the real bundled model on synthesized speech.
+
+espeak-ng speaks known text into tmp files, so the answers (what was said,
+where it was placed) are known exactly; times are checked within 0.3 s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from coach.audio import decode_blocks
+from coach.errors import ConfigError, DeviceError
+from coach.records import SAMPLE_RATE, SpeechRegion
+from coach.transcribe import SpeechChunk, Transcriber, TranscriberOptions
+
+TOLERANCE_S = 0.3
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng to synthesize speech")
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return Transcriber(TranscriberOptions(device="cpu"))
+
+
+@pytest.fixture(scope="module")
+def speak(tmp_path_factory):
+    """Synthesize text to 16 kHz float32 samples, trimmed to the voiced part."""
+    folder = tmp_path_factory.mktemp("espeak")
+
+    def _speak(text: str) -> np.ndarray:
+        path = folder / f"{abs(hash(text))}.wav"
+        subprocess.run(["espeak-ng", "-s", "160", "-w", str(path), text], check=True)
+        samples = np.concatenate([b.samples for b in decode_blocks(path)])
+        voiced = np.flatnonzero(np.abs(samples) > 0.01)
+        return samples[voiced[0] : voiced[-1] + 1]
+
+    return _speak
+
+
+def _chunk(audio: np.ndarray, start: float = 0.0, regions: list[tuple[float, float]] | None = None) -> SpeechChunk:
+    end = start + len(audio) / SAMPLE_RATE
+    spans = regions if regions is not None else [(start, end)]
+    return SpeechChunk(start=start, audio=audio.astype(np.float32), regions=tuple(SpeechRegion(s, e) for s, e in spans))
+
+
+def _silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def test_info_records_what_was_used(transcriber):
+    info = transcriber.info
+    assert (info.name, info.device, info.compute_type) == ("tiny.en", "cpu", "int8")
+    assert info.options["cpu_threads"] == os.cpu_count()
+    assert info.options["beam_size"] == 1 and info.options["model_verified"]
+    assert info.options["initial_prompt"]  # keep_fillers is on by default
+
+
+def test_digital_silence_gives_no_words(transcriber):
+    assert transcriber.transcribe(_chunk(_silence(60))) == []
+
+
+def test_white_noise_gives_no_words(transcriber):
+    noise = np.random.default_rng(0).normal(0, 0.1, 60 * SAMPLE_RATE).astype(np.float32)
+    assert transcriber.transcribe(_chunk(noise)) == []
+
+
+def test_speech_after_long_silence_lands_on_the_recording_clock(transcriber, speak):
+    speech = speak("The load balancer sends each request to one of the application servers.")
+    audio = np.concatenate([_silence(20), speech, _silence(2)])
+    speech_s = len(speech) / SAMPLE_RATE
+    # The chunk itself starts 100 s into the recording, so offsets add up.
+    region = (120.0, 120.0 + speech_s)
+    words = transcriber.transcribe(_chunk(audio, start=100.0, regions=[region]))
+    text = " ".join(w.text for w in words).lower()
+    assert "load" in text and "application servers" in text
+    assert abs(words[0].start - region[0]) <= TOLERANCE_S
+    assert abs(words[-1].end - region[1]) <= TOLERANCE_S
+    assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    assert all(w.text == w.text.strip() and 0.0 <= w.probability <= 1.0 and w.start <= w.end for w in words)
+
+
+def test_two_regions_apart_map_through_their_own_offsets(transcriber, speak):
+    first = speak("We shard the users table by user id.")
+    second = speak("Then we add a cache in front of the database.")
+    gap = _silence(25)
+    audio = np.concatenate([_silence(1), first, gap, second, _silence(1)])
+    a0 = 1.0
+    a1 = a0 + len(first) / SAMPLE_RATE
+    b0 = a1 + len(gap) / SAMPLE_RATE
+    b1 = b0 + len(second) / SAMPLE_RATE
+    words = transcriber.transcribe(_chunk(audio, regions=[(a0, a1), (b0, b1)]))
+    cache = [w for w in words if "cache" in w.text.lower()]
+    assert cache and b0 <= cache[0].start <= b1
+    assert abs(words[0].start - a0) <= TOLERANCE_S
+    assert abs(words[-1].end - b1) <= TOLERANCE_S
+    assert not [w for w in words if a1 + TOLERANCE_S < w.start < b0 - TOLERANCE_S]
+
+
+def test_audio_outside_the_regions_is_not_transcribed(transcriber, speak):
+    said = speak("Consistent hashing spreads keys across nodes.")
+    unsaid = speak("This sentence is not inside any region.")
+    audio = np.concatenate([said, _silence(3), unsaid])
+    region = (0.0, len(said) / SAMPLE_RATE)
+    words = transcriber.transcribe(_chunk(audio, regions=[region]))
+    assert words and all(w.end <= region[1] + TOLERANCE_S for w in words)
+    assert "sentence" not in " ".join(w.text for w in words).lower()
+
+
+def test_utterance_with_fillers_runs(transcriber, speak):
+    # espeak's "um" need not sound like one, so only check the words around it survive.
+    speech = speak("Um, so, uh, I think we should, um, use a message queue here.")
+    words = transcriber.transcribe(_chunk(np.concatenate([_silence(0.5), speech, _silence(0.5)])))
+    assert "think we should" in " ".join(w.text for w in words).lower()
+
+
+def test_transcribe_many_keeps_chunk_order(transcriber, speak):
+    a, b = speak("Read replicas."), speak("Write ahead log.")
+    results = transcriber.transcribe_many([_chunk(a, start=5.0), _chunk(_silence(5)), _chunk(b, start=50.0)])
+    assert len(results) == 3 and results[1] == []
+    assert results[0] and results[0][0].start < 10 and results[2] and results[2][0].start >= 50 - TOLERANCE_S
+
+
+def test_unknown_device_and_compute_type_are_one_line_errors():
+    with pytest.raises(DeviceError, match="unknown device 'tpu'"):
+        TranscriberOptions(device="tpu")
+    with pytest.raises(ConfigError, match="unknown compute type 'int3'"):
+        TranscriberOptions(compute_type="int3")
+
+
+def test_unsupported_compute_type_on_cpu_is_a_config_error():
+    import ctranslate2
+
+    if "float16" in ctranslate2.get_supported_compute_types("cpu"):
+        pytest.skip("this CPU build supports float16")
+    with pytest.raises(ConfigError, match="not supported on cpu"):
+        Transcriber(TranscriberOptions(device="cpu", compute_type="float16"))
+
+
+def test_cuda_without_a_gpu_is_a_device_error():
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("a CUDA GPU is present")
+    with pytest.raises(DeviceError, match="no CUDA GPU"):
+        Transcriber(TranscriberOptions(device="cuda"))
