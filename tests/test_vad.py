@@ -106,6 +106,24 @@ def test_a_short_gap_stays_inside_the_region_and_a_long_one_splits_it():
     assert_regions(run(audio), [(1.0, 3.0 + gap_inside), (5.0, 6.0)])
 
 
+@pytest.mark.parametrize("below_db, kept", [(20, True), (40, False)])
+def test_a_far_quieter_voice_after_the_talker_is_dropped(below_db, kept):
+    # A voice across the room: webrtcvad and the floor gate both pass it (it is
+    # found with the level test off), but it peaks far below the near talker.
+    far = voice(1.0, f0=180, level=0.3 * 10 ** (-below_db / 20))
+    audio = place(8.0, [(1.0, voice(1.5, level=0.3)), (5.0, far)]) + white(8.0, 1e-6)
+    both = [(1.0, 2.5), (5.0, 6.0)]
+    assert_regions(run(audio, options=VadOptions(max_below_peak_db=1000.0)), both)
+    assert_regions(run(audio), both if kept else both[:1])
+
+
+def test_a_quiet_voice_is_kept_once_the_loud_one_is_out_of_the_window():
+    late = 2.5 + VadOptions().peak_window_s + 0.5
+    far = voice(1.0, f0=180, level=0.003)  # 40 dB below the talker
+    audio = place(late + 2.0, [(1.0, voice(1.5, level=0.3)), (5.0, far), (late, far)]) + white(late + 2.0, 1e-6)
+    assert_regions(run(audio), [(1.0, 2.5), (late, late + 1.0)])
+
+
 def test_a_click_is_not_speech():
     assert run(place(4.0, [(1.0, voice(0.05))])) == []
 
@@ -168,7 +186,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0))])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
