@@ -24,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", type=Path, metavar="OUT", help="write the session document (coach.session/1) here")
     analyze.add_argument("--report", type=Path, metavar="OUT.md", help="write a Markdown report here")
     analyze.add_argument("--min-pause", type=float, default=2.0, metavar="S", help="shortest silence reported as a pause (default 2.0 s)")
+    interview = analyze.add_argument_group("interview")
+    interview.add_argument("--plan", default="auto", choices=["auto", "45", "60"], help="time plan to compare against (default: the nearer plan, scaled to the session)")
+    interview.add_argument("--marks", metavar="MARKS", help="your own phase marks, e.g. 0:00=requirements,5:10=estimation, or a file of them")
+    interview.add_argument("--problem", metavar="NAME", help="the problem you practised (e.g. rate-limiter), to check its key points")
     model = analyze.add_argument_group("speech model")
     model.add_argument("--model", default="tiny.en", help="catalogue name, local CTranslate2 folder, or (with --allow-download) a model name to fetch (default: the bundled tiny.en)")
     model.add_argument("--allow-download", action="store_true", help="allow fetching a model that is not on this machine")
@@ -56,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from coach.analysis.interview import InterviewOptions
     from coach.audio import open_audio
     from coach.pipeline import AnalysisOptions, analyze
     from coach.report import markdown_report, summary_text
@@ -76,7 +81,10 @@ def _analyze(args: argparse.Namespace) -> int:
             cpu_threads=args.threads,
         )
     )
-    options = AnalysisOptions(min_pause_s=args.min_pause)
+    options = AnalysisOptions(
+        min_pause_s=args.min_pause,
+        interview=InterviewOptions(plan=args.plan, marks=tuple(_marks(args.marks)), problem=args.problem),
+    )
     with _progress_bar(args.progress, audio.info.duration_s) as progress:
         session = analyze(audio.blocks(), audio.info, transcriber, options, progress=progress)
     try:
@@ -88,6 +96,21 @@ def _analyze(args: argparse.Namespace) -> int:
         raise CoachError(f"cannot write the output: {exc.strerror}: {exc.filename}") from None
     print(summary_text(session))
     return 0
+
+
+def _marks(value: str | None) -> list[tuple[float, str]]:
+    """Marks given inline or as a file of them."""
+    from coach.analysis.phases import parse_marks
+
+    if not value:
+        return []
+    path = Path(value)
+    if path.is_file():
+        try:
+            value = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CoachError(f"cannot read the marks file {path}: {exc}") from None
+    return parse_marks(value)
 
 
 class _progress_bar:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from coach.analysis.interview import InterviewOptions, analyze_interview
 from coach.analysis.pauses import find_pauses, think_aloud_metrics
 from coach.records import SAMPLE_RATE, AudioBlock, SourceInfo, SpeechRegion, Word
 from coach.session import Session
@@ -43,6 +44,7 @@ class ChunkOptions:
 class AnalysisOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     chunk: ChunkOptions = field(default_factory=ChunkOptions)
+    interview: InterviewOptions = field(default_factory=InterviewOptions)
     min_pause_s: float = 2.0
 
 
@@ -226,9 +228,17 @@ def build_session(
     transcriber: Transcriber,
     options: AnalysisOptions,
 ) -> Session:
-    """Pure analysis over the stage records: pauses, metrics, and the options used."""
+    """Pure analysis over the stage records: pauses, metrics, interview feedback, and the options used."""
     pauses = find_pauses(regions, min_pause_s=options.min_pause_s)
     metrics = think_aloud_metrics(regions, words, pauses, duration_s=source.duration_s)
+    interview = analyze_interview(
+        words=words,
+        speech=regions,
+        pauses=pauses,
+        duration_s=source.duration_s,
+        talk_span_s=metrics["talk_span_s"],
+        options=options.interview,
+    )
     return Session(
         source=source,
         model=transcriber.info,
@@ -236,6 +246,9 @@ def build_session(
         pauses=tuple(pauses),
         words=tuple(words),
         metrics=metrics,
+        phases=interview.phases,
+        flags=interview.flags,
+        feedback=interview.feedback,
         options=_jsonable(asdict(options)),
     )
 

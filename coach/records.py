@@ -80,6 +80,39 @@ class Pause:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """A phrase worth coaching: a weak habit or a seniority signal, with the words said."""
+
+    category: str
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A moment that backs a finding: what was said (or a description) and when."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseSpan:
+    """A contiguous stretch of the interview spent in one phase."""
+
+    phase: str
+    start: float
+    end: float
+    speaking_seconds: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInfo:
     """The speech model actually used, recorded in the session."""
 

@@ -6,17 +6,10 @@ from collections.abc import Sequence
 
 from coach.records import Pause, Word
 from coach.session import Session
+from coach.timefmt import clock
 
 LONG_PAUSE_S = 5.0
 """Pauses at least this long are called out by name in the summary."""
-
-
-def clock(seconds: float) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a time on the recording."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def summary_text(session: Session, *, max_pauses: int = 10) -> str:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from coach import __version__
 from coach.errors import CoachError
-from coach.records import ModelInfo, Pause, SourceInfo, SpeechRegion, Word
+from coach.records import Flag, ModelInfo, Pause, PhaseSpan, SourceInfo, SpeechRegion, Word
 
 SCHEMA = "coach.session/1"
+FEEDBACK_KEYS = ("time_allocation", "flag_counts", "score", "delivery", "coverage", "phases_from")
+"""Top-level keys of the document that hold the interview feedback (see coach.analysis.interview)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,9 @@ class Session:
     pauses: tuple[Pause, ...]
     words: tuple[Word, ...]
     metrics: dict
+    phases: tuple[PhaseSpan, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    feedback: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     coach_version: str = __version__
 
@@ -53,6 +58,15 @@ class Session:
                 for w in self.words
             ],
             "metrics": self.metrics,
+            "phases": [
+                {"phase": p.phase, "start": _r(p.start), "end": _r(p.end), "seconds": _r(p.seconds),
+                 "speaking_seconds": _r(p.speaking_seconds)}
+                for p in self.phases
+            ],
+            "flags": [
+                {"category": f.category, "text": f.text, "start": _r(f.start), "end": _r(f.end)} for f in self.flags
+            ],
+            **self.feedback,
             "options": self.options,
         }
 
@@ -67,6 +81,11 @@ class Session:
             pauses=tuple(Pause(p["start"], p["end"]) for p in doc["pauses"]),
             words=tuple(Word(w["start"], w["end"], w["text"], w["probability"]) for w in doc["words"]),
             metrics=doc["metrics"],
+            phases=tuple(
+                PhaseSpan(p["phase"], p["start"], p["end"], p.get("speaking_seconds", 0.0)) for p in doc.get("phases", [])
+            ),
+            flags=tuple(Flag(f["category"], f["text"], f["start"], f["end"]) for f in doc.get("flags", [])),
+            feedback={key: doc[key] for key in FEEDBACK_KEYS if key in doc},
             options=doc.get("options", {}),
             coach_version=doc.get("coach_version", ""),
         )

@@ -1,0 +1,194 @@
+"""Language flags: what an interviewer would notice in the words.
+
+Each category of ``coach/lexicon/phrases.toml`` is a list of phrase patterns
+plus the context rules that words alone cannot express: a choice followed
+by "because" is justified, "scalable to 50,000 writes per second" is not a
+buzzword, "I don't know" is only *stuck* when silence follows it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.analysis.text import Pattern, Token, TokenIndex, compile_pattern, split_sentences, tokenize
+from coach.errors import ConfigError
+from coach.records import Flag, Pause, Word
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "lexicon" / "phrases.toml"
+
+WEAK_CATEGORIES = ("filler", "hedge", "buzzword", "unjustified_choice", "dismissive", "stuck")
+STRONG_CATEGORIES = (
+    "clarifying_question", "signpost", "think_aloud", "tradeoff", "failure_mode", "scaling", "monitoring", "check_in",
+)
+CATEGORIES = WEAK_CATEGORIES + STRONG_CATEGORIES
+QUOTE_MAX_TOKENS = 20
+"""A quoted sentence reaches at most this far either side of the matched words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """Drop a match when one of ``patterns`` occurs within ``before``/``after`` tokens of it."""
+
+    patterns: tuple[Pattern, ...]
+    before: int
+    after: int
+    same_sentence: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRules:
+    name: str
+    label: str
+    signal: str  # "weak" or "strong"
+    patterns: tuple[Pattern, ...]
+    guards: tuple[Guard, ...] = ()
+    pause_after_s: float | None = None
+    pause_within_s: float = 0.0
+    yields_to: tuple[str, ...] = ()
+    quote_sentence: bool = True
+    """Quote the whole sentence (a question, a trade-off) rather than only the matched words (a filler)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    categories: dict[str, CategoryRules]
+    vocab: dict[str, tuple[str, ...]]
+    path: str
+
+    def label(self, category: str) -> str:
+        return self.categories[category].label
+
+
+def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
+    """Read and compile a phrase file; a malformed one is a :class:`ConfigError` naming the problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the phrase lexicon {path}: {exc}") from None
+    vocab = data.pop("vocab", {})
+    categories = {}
+    for name, spec in data.items():
+        if name not in CATEGORIES:
+            raise ConfigError(f"{path}: unknown category [{name}] (known: {', '.join(CATEGORIES)})")
+        try:
+            categories[name] = CategoryRules(
+                name=name,
+                label=spec.get("label", name.replace("_", " ")),
+                signal=spec.get("signal", "weak" if name in WEAK_CATEGORIES else "strong"),
+                patterns=tuple(compile_pattern(p, vocab) for p in spec.get("phrases", [])),
+                guards=tuple(
+                    Guard(
+                        patterns=tuple(compile_pattern(p, vocab) for p in guard["patterns"]),
+                        before=int(guard.get("before", 0)),
+                        after=int(guard.get("after", 0)),
+                        same_sentence=bool(guard.get("same_sentence", False)),
+                    )
+                    for guard in spec.get("unless", [])
+                ),
+                pause_after_s=spec.get("pause_after"),
+                pause_within_s=float(spec.get("pause_within", 0.0)),
+                yields_to=tuple(spec.get("yields_to", [])),
+                quote_sentence=spec.get("quote", "sentence") == "sentence",
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConfigError(f"{path}: category [{name}]: {exc}") from None
+    return Lexicon(categories, {k: tuple(v) for k, v in vocab.items()}, str(path))
+
+
+def find_flags(words: Sequence[Word], pauses: Sequence[Pause], lexicon: Lexicon) -> list[Flag]:
+    """Every flag in the transcript, ordered by time.
+
+    Overlapping matches of one category become one flag; a category that
+    yields to another (a hedge inside a *stuck* moment) is dropped in the
+    sentences where both occur.
+    """
+    tokens = tokenize(words)
+    index = TokenIndex(tokens)
+    sentence_of = [0] * len(tokens)
+    for n, sentence in enumerate(split_sentences(tokens)):
+        sentence_of[sentence.first : sentence.end] = [n] * (sentence.end - sentence.first)
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for rules in lexicon.categories.values():
+        found = []
+        for pattern in rules.patterns:
+            for first, end in pattern.find(tokens, index):
+                if _guarded(tokens, first, end, rules.guards, index):
+                    continue
+                if rules.pause_after_s is not None and not _silence_follows(tokens[end - 1].end, pauses, rules):
+                    if not _sentence_closes(tokens, end, rules.pause_within_s):
+                        continue
+                found.append((first, end))
+        spans[rules.name] = _merge(found)
+    flags: set[Flag] = set()
+    for name, found in spans.items():
+        # yielding is decided per sentence: "Failures aren't really a problem" is dismissive, not failure handling
+        rival_sentences = {
+            sentence_of[first] for other in lexicon.categories[name].yields_to for first, _ in spans.get(other, ())
+        }
+        for first, end in found:
+            if sentence_of[first] in rival_sentences:
+                continue
+            if lexicon.categories[name].quote_sentence:
+                first, end = _sentence_bounds(tokens, first, end, max(0, first - QUOTE_MAX_TOKENS),
+                                              min(len(tokens), end + QUOTE_MAX_TOKENS))
+            flags.add(_flag(name, tokens, words, first, end))  # a set: two matches may quote one sentence
+    return sorted(flags, key=lambda f: (f.start, f.category))
+
+
+def _guarded(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Guard], index: TokenIndex) -> bool:
+    for guard in guards:
+        lo, hi = max(0, first - guard.before), min(len(tokens), end + guard.after)
+        if guard.same_sentence:
+            lo, hi = _sentence_bounds(tokens, first, end, lo, hi)
+        for pattern in guard.patterns:
+            for i in range(lo, hi):
+                if first <= i < end:
+                    continue
+                stop = pattern.match_at(tokens, i)
+                if stop is not None and not (i < end and stop > first):
+                    return True
+    return False
+
+
+def _sentence_bounds(tokens: Sequence[Token], first: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    start = first
+    while start > lo and not tokens[start - 1].sentence_end:
+        start -= 1
+    stop = end
+    while stop < hi and not tokens[stop - 1].sentence_end:
+        stop += 1
+    return start, stop
+
+
+def _silence_follows(t: float, pauses: Sequence[Pause], rules: CategoryRules) -> bool:
+    return any(
+        p.duration >= rules.pause_after_s and t - 0.5 <= p.start <= t + rules.pause_within_s for p in pauses
+    )
+
+
+def _sentence_closes(tokens: Sequence[Token], end: int, within_s: float) -> bool:
+    """Does the speaker stop soon after ``end`` (the sentence ends) rather than carry on with a thought?"""
+    i = end - 1
+    while i + 1 < len(tokens) and not tokens[i].sentence_end and tokens[i + 1].start - tokens[end - 1].end <= within_s:
+        i += 1
+    return tokens[i].sentence_end or i + 1 == len(tokens)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for first, end in sorted(spans):
+        if merged and first < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([first, end])
+    return [(a, b) for a, b in merged]
+
+
+def _flag(category: str, tokens: Sequence[Token], words: Sequence[Word], first: int, end: int) -> Flag:
+    w_first, w_last = tokens[first].word, tokens[end - 1].word
+    text = " ".join(w.text for w in words[w_first : w_last + 1]).strip(" ,.;:")
+    return Flag(category=category, text=text, start=words[w_first].start, end=words[w_last].end)

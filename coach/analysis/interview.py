@@ -1,0 +1,74 @@
+"""From a transcript with pauses to interview feedback: phases, flags, time, score.
+
+One entry point, :func:`analyze_interview`, pure over the session's records,
+so a stored session can be re-analysed with another plan, problem or lexicon
+without touching the audio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from coach.analysis.flags import DEFAULT_LEXICON, find_flags, load_lexicon
+from coach.analysis.phases import DEFAULT_CUES, find_phases, load_phase_cues, phases_from_marks
+from coach.analysis.score import score_session
+from coach.analysis.timing import allocate_time
+from coach.records import Flag, Pause, PhaseSpan, SpeechRegion, Word
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewOptions:
+    plan: str = "auto"
+    """"45", "60", or "auto": the nearer plan scaled to the session's length."""
+    marks: tuple[tuple[float, str], ...] = ()
+    """The user's own phase marks (seconds, phase); when given they replace the detected phases."""
+    problem: str | None = None
+    """A common problem's id ("rate-limiter"), to check its key points."""
+    lexicon: str = str(DEFAULT_LEXICON)
+    phase_cues: str = str(DEFAULT_CUES)
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewAnalysis:
+    phases: tuple[PhaseSpan, ...]
+    flags: tuple[Flag, ...]
+    feedback: dict
+    """JSON-ready findings: time_allocation, score, flag_counts, and (when measured) delivery and coverage."""
+
+
+def analyze_interview(
+    *,
+    words: Sequence[Word],
+    speech: Sequence[SpeechRegion],
+    pauses: Sequence[Pause],
+    duration_s: float,
+    talk_span_s: float,
+    options: InterviewOptions = InterviewOptions(),
+) -> InterviewAnalysis:
+    lexicon = load_lexicon(Path(options.lexicon))
+    if options.marks:
+        phases = phases_from_marks(options.marks, duration_s=duration_s, speech=speech)
+    else:
+        phases = find_phases(words, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)))
+    flags = find_flags(words, pauses, lexicon)
+    session_s = talk_span_s or duration_s
+    allocation = allocate_time(phases, session_s=session_s, plan=options.plan)
+    score = score_session(
+        words=words,
+        pauses=pauses,
+        phases=phases,
+        flags=flags,
+        allocation=allocation,
+        components=lexicon.vocab.get("tech", ()),
+        talk_span_s=session_s,
+    )
+    counts = {name: sum(f.category == name for f in flags) for name in lexicon.categories}
+    feedback = {
+        "phases_from": "marks" if options.marks else "transcript",
+        "time_allocation": allocation.to_json(),
+        "flag_counts": counts,
+        "score": score.to_json(),
+    }
+    return InterviewAnalysis(tuple(phases), tuple(flags), feedback)

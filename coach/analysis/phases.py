@@ -1,0 +1,259 @@
+"""Interview phases from what was said, or from the user's own marks.
+
+Each sentence gets evidence for each phase from cue phrases (``coach/lexicon/
+phases.toml``): announcements ("let me do the back of the envelope math")
+count most, topic words less, numbers point at estimation and questions at
+requirements. A Viterbi decoder then picks the phase sequence that best
+explains the evidence while paying for every change of phase (and more for
+going back), so a short digression does not shatter a phase into slivers but
+a real return to requirements, announced or sustained, is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, split_sentences, tokenize
+from coach.errors import ConfigError
+from coach.records import PhaseSpan, SpeechRegion, Word
+
+PHASES = ("requirements", "estimation", "high_level_design", "deep_dive", "wrap_up")
+DEFAULT_CUES = Path(__file__).resolve().parent.parent / "lexicon" / "phases.toml"
+QUESTION_OPENERS = frozenset("what what's how does do is are should can will would which who".split())
+"""A sentence opening with one of these is a question even when the transcript has no question mark."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderOptions:
+    switch: float = 2.0
+    """Cost (in evidence points) of changing phase."""
+    backward: float = 3.0
+    """Extra cost of going back to an earlier phase."""
+    skip: float = 1.0
+    """Extra cost per phase jumped over when going forward."""
+    announce_weight: float = 4.0
+    """Evidence of one announcement ("let's do the back of the envelope math")."""
+    cue_weight: float = 1.0
+    """Evidence of one topic word."""
+    number_weight: float = 0.5
+    """Evidence for estimation per number said..."""
+    number_cap: float = 1.5
+    """...up to this much per sentence: requirements answers quote numbers too."""
+    question_weight: float = 2.0
+    """Evidence for requirements of a sentence that ends in a question mark."""
+    position_weight: float = 0.0
+    """Weight of the prior that phases follow the plan's order in time (see :func:`position_prior`)."""
+    min_span_s: float = 12.0
+    """Spans shorter than this without an announcement are folded into a neighbour."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseCues:
+    announce: dict[str, tuple[Pattern, ...]]
+    cues: dict[str, tuple[Pattern, ...]]
+    decoder: DecoderOptions
+
+
+def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the phase cues {path}: {exc}") from None
+    vocab = data.pop("vocab", {})
+    try:
+        decoder = DecoderOptions(**data.pop("decoder", {}))
+    except TypeError as exc:
+        raise ConfigError(f"{path}: [decoder]: {exc}") from None
+    unknown = set(data) - set(PHASES)
+    if unknown:
+        raise ConfigError(f"{path}: unknown phase(s) {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
+    return PhaseCues(
+        announce={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
+        cues={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
+        decoder=decoder,
+    )
+
+
+def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues) -> np.ndarray:
+    """Evidence points, shape=(n_sentences, 5): how strongly each sentence points at each phase."""
+    index = TokenIndex(tokens)
+    evidence = np.zeros((len(sentences), len(PHASES)))
+    owner = np.zeros(len(tokens), dtype=int)
+    for n, s in enumerate(sentences):
+        owner[s.first : s.end] = n
+    for p, phase in enumerate(PHASES):
+        weighted = ((cues.decoder.announce_weight, cues.announce[phase]), (cues.decoder.cue_weight, cues.cues[phase]))
+        for weight, patterns in weighted:
+            for pattern in patterns:
+                for first, _ in pattern.find(tokens, index):
+                    evidence[owner[first], p] += weight
+    estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
+    for n, s in enumerate(sentences):
+        sentence = tokens[s.first : s.end]
+        numbers = sum(t.is_number for t in sentence)
+        evidence[n, estimation] += min(cues.decoder.number_cap, cues.decoder.number_weight * numbers)
+        if sentence[-1].question or (len(sentence) >= 4 and sentence[0].text in QUESTION_OPENERS):
+            evidence[n, requirements] += cues.decoder.question_weight
+    return evidence
+
+
+PLAN_SHARES = (5, 3, 10, 20, 5)
+"""The 45-minute plan's minutes per phase; the 60-minute plan has nearly the same shape."""
+
+
+def position_prior(sentences: Sequence[Sentence], duration_s: float) -> np.ndarray:
+    """Log prior, shape=(n_sentences, 5), that a sentence at this point of the session is in each phase.
+
+    The phase the plan schedules at that moment gets most of the mass, its
+    neighbours some, the rest a little: a candidate who jumps ahead is
+    still found from what they say, but an ambiguous stretch leans towards
+    the plan.
+    """
+    bounds = np.cumsum((0,) + PLAN_SHARES) / sum(PLAN_SHARES)
+    prior = np.zeros((len(sentences), len(PHASES)))
+    for n, s in enumerate(sentences):
+        r = ((s.start_s + s.end_s) / 2) / duration_s if duration_s > 0 else 0.0
+        planned = int(np.clip(np.searchsorted(bounds, r, side="right") - 1, 0, len(PHASES) - 1))
+        distance = np.abs(np.arange(len(PHASES)) - planned)
+        prior[n] = np.log(np.choose(np.minimum(distance, 2), (0.6, 0.15, 0.05)))
+    return prior
+
+
+def decode_phases(evidence: np.ndarray, options: DecoderOptions) -> list[int]:
+    """The phase index of each sentence: the best path under evidence minus switching costs."""
+    n, k = evidence.shape
+    if n == 0:
+        return []
+    cost = np.zeros((k, k))
+    for a in range(k):
+        for b in range(k):
+            if a != b:
+                cost[a, b] = options.switch + (options.backward if b < a else options.skip * max(0, b - a - 1))
+    # Starting anywhere but requirements costs a little: most interviews open there.
+    score = evidence[0] - np.where(np.arange(k) == 0, 0.0, options.switch / 3)
+    back = np.zeros((n, k), dtype=int)
+    for i in range(1, n):
+        total = score[:, None] - cost  # from a (rows) to b (columns)
+        back[i] = np.argmax(total, axis=0)
+        score = total[back[i], np.arange(k)] + evidence[i]
+    path = [int(np.argmax(score))]
+    for i in range(n - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return path[::-1]
+
+
+def find_phases(
+    words: Sequence[Word],
+    speech: Sequence[SpeechRegion],
+    *,
+    duration_s: float,
+    cues: PhaseCues,
+) -> list[PhaseSpan]:
+    """Contiguous phase spans covering the session, found from the words."""
+    tokens = tokenize(words)
+    sentences = split_sentences(tokens)
+    if not sentences:
+        return []
+    evidence = sentence_evidence(tokens, sentences, cues)
+    evidence += cues.decoder.position_weight * position_prior(sentences, duration_s)
+    labels = decode_phases(evidence, cues.decoder)
+    labels = _fold_short_spans(labels, sentences, evidence, cues.decoder)
+    starts = [0.0]
+    names = [PHASES[labels[0]]]
+    for i in range(1, len(sentences)):
+        if labels[i] != labels[i - 1]:
+            starts.append(sentences[i].start_s)
+            names.append(PHASES[labels[i]])
+    return _spans(names, starts, duration_s, speech)
+
+
+def _fold_short_spans(labels: list[int], sentences: Sequence[Sentence], evidence: np.ndarray,
+                      options: DecoderOptions) -> list[int]:
+    """Give a short, weakly evidenced span to the neighbour that explains its sentences best.
+
+    A span survives when it is long enough, or when its own evidence adds up
+    to at least one announcement's worth (three requirement questions in a
+    row are a requirements phase, however quickly asked).
+    """
+    labels = list(labels)
+    changed = True
+    while changed:
+        changed = False
+        runs = _runs(labels)
+        for r, (lo, hi) in enumerate(runs):
+            length = sentences[hi - 1].end_s - sentences[lo].start_s
+            phase = labels[lo]
+            supported = evidence[lo:hi, phase].sum() >= options.announce_weight
+            if length >= options.min_span_s or supported or len(runs) == 1:
+                continue
+            neighbours = [labels[runs[r - 1][0]]] if r > 0 else []
+            neighbours += [labels[runs[r + 1][0]]] if r + 1 < len(runs) else []
+            best = max(neighbours, key=lambda q: evidence[lo:hi, q].sum())
+            labels[lo:hi] = [best] * (hi - lo)
+            changed = True
+            break
+    return labels
+
+
+def _runs(labels: Sequence[int]) -> list[tuple[int, int]]:
+    runs, lo = [], 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[lo]:
+            runs.append((lo, i))
+            lo = i
+    return runs
+
+
+def phases_from_marks(marks: Sequence[tuple[float, str]], *, duration_s: float,
+                      speech: Sequence[SpeechRegion]) -> list[PhaseSpan]:
+    """Spans from the user's own marks: each phase runs from its mark to the next."""
+    ordered = sorted(marks)
+    for at, phase in ordered:
+        if phase not in PHASES:
+            raise ConfigError(f"unknown phase '{phase}' in the marks (use {', '.join(PHASES)})")
+        if not 0 <= at <= duration_s:
+            raise ConfigError(f"mark {phase} at {at:.0f} s is outside the recording (0-{duration_s:.0f} s)")
+    names = [phase for _, phase in ordered]
+    starts = [at for at, _ in ordered]
+    return _spans(names, starts, duration_s, speech)
+
+
+_MARK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)\s*=\s*([a-z_]+)\s*$|^\s*(\d+(?:\.\d+)?)\s*=\s*([a-z_]+)\s*$")
+
+
+def parse_marks(text: str) -> list[tuple[float, str]]:
+    """``0:00=requirements,5:10=estimation`` (commas or new lines; m:ss, h:mm:ss or seconds)."""
+    marks = []
+    for item in re.split(r"[,\n]", text):
+        if not item.strip() or item.strip().startswith("#"):
+            continue
+        m = _MARK.match(item)
+        if not m:
+            raise ConfigError(f"cannot read the mark '{item.strip()}': write it as m:ss=phase, e.g. 5:10=estimation")
+        if m.group(4):
+            seconds = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+            marks.append((seconds, m.group(4)))
+        else:
+            marks.append((float(m.group(5)), m.group(6)))
+    if not marks:
+        raise ConfigError("the marks are empty")
+    return marks
+
+
+def _spans(names: Sequence[str], starts: Sequence[float], duration_s: float,
+           speech: Sequence[SpeechRegion]) -> list[PhaseSpan]:
+    spans = []
+    for i, (name, start) in enumerate(zip(names, starts)):
+        end = starts[i + 1] if i + 1 < len(starts) else max(duration_s, start)
+        if spans and spans[-1].phase == name:
+            start = spans.pop().start
+        speaking = sum(max(0.0, min(r.end, end) - max(r.start, start)) for r in speech)
+        spans.append(PhaseSpan(name, round(start, 3), round(end, 3), round(speaking, 3)))
+    return spans

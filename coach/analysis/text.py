@@ -1,0 +1,273 @@
+"""Tokens and phrase patterns that survive a tiny model's spelling.
+
+Transcripts from small Whisper models are noisy: "rate limiter" comes out as
+"right limiter", "cache" as "cash", "scalable" as "scolvable". A pattern
+token therefore matches a transcript token when the two are equal, close in
+spelling, or sound alike (a consonant skeleton, like a very small Metaphone).
+
+Pattern syntax (the lexicon's phrase lists use it):
+
+* ``word``      one token, matched robustly as above (short words exactly);
+* ``word,``     the token must be followed by a comma in the transcript
+                ("like," the filler, not "looks like");
+* ``*``         zero to three arbitrary tokens ("if * goes down");
+* ``{name}``    any entry of the named vocabulary list ("we'll use {tech}");
+* ``a|b``       either alternative, for one token ("is|it's obvious");
+* ``^``         (first) the match must begin a sentence or follow a pause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from coach.records import Word
+
+MAX_GAP_TOKENS = 3
+"""How many tokens one ``*`` may skip."""
+
+NEW_UTTERANCE_GAP_S = 0.6
+"""A silence this long between two words starts a new sentence for ``^``, punctuation or not."""
+
+_SPLIT = re.compile(r"[^\w']+")
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million millions billion billions trillion half quarter percent".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One normalised token of the transcript, with the word it came from."""
+
+    text: str  # lower case, no punctuation
+    key: str  # consonant skeleton, for sound-alike matching
+    word: int  # index into the session's words
+    start: float
+    end: float
+    comma_after: bool
+    sentence_end: bool  # the word ends a sentence (. ? !)
+    question: bool  # the sentence it ends is a question
+
+    @property
+    def is_number(self) -> bool:
+        return self.text.replace(".", "").isdigit() or self.text in _NUMBER_WORDS
+
+
+def tokenize(words: Sequence[Word]) -> list[Token]:
+    """The words as matchable tokens; a word like "trade-off" gives two tokens."""
+    tokens = []
+    for index, word in enumerate(words):
+        raw = word.text.strip()
+        pieces = [p for p in _SPLIT.split(raw.lower().replace(",000", "000")) if p.strip("'")]
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            tokens.append(
+                Token(
+                    text=piece.strip("'"),
+                    key=sound_key(piece),
+                    word=index,
+                    start=word.start,
+                    end=word.end,
+                    comma_after=last and raw.endswith(","),
+                    sentence_end=last and raw.endswith((".", "?", "!")),
+                    question=last and raw.endswith("?"),
+                )
+            )
+    return tokens
+
+
+@lru_cache(maxsize=65536)
+def sound_key(word: str) -> str:
+    """A consonant skeleton: "right" and "rate" both give "rt", "cash" and "cache" both "kx"."""
+    w = re.sub(r"[^a-z]", "", word.lower())
+    if not w:
+        return word
+    for a, b in (("tch", "x"), ("sch", "sk"), ("gh", ""), ("ph", "f"), ("ck", "k"), ("sh", "x"), ("ch", "x"),
+                 ("th", "0"), ("wr", "r"), ("kn", "n"), ("qu", "kw"), ("q", "k"), ("x", "ks"), ("z", "s"),
+                 ("dg", "j")):
+        w = w.replace(a, b)
+    w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k")
+    head, tail = w[0], re.sub(r"[aeiouy]", "", w[1:])
+    if head in "aeiouy":
+        head = "a"
+    key = head + tail
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def tokens_match(pattern: str, token: Token) -> bool:
+    """Does one pattern word match one transcript token, allowing for ASR misspellings?"""
+    if pattern == token.text:
+        return True
+    if len(pattern) < 4 or len(token.text) < 3 or pattern.isdigit() or token.text.isdigit():
+        return False
+    if sound_key(pattern) == token.key and len(token.key) >= 2:
+        return True
+    limit = 1 if len(pattern) <= 6 else 2
+    return abs(len(pattern) - len(token.text)) <= limit and _edit_distance(pattern, token.text, limit) <= limit
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) as soon as it must exceed ``limit``."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled phrase pattern: a sequence of alternatives, gaps and vocabulary slots."""
+
+    source: str
+    anchored: bool  # must begin a sentence
+    parts: tuple  # each: ("word", (alternatives...), comma) | ("gap",) | ("vocab", ((tokens...), ...))
+
+    def find(self, tokens: Sequence[Token], index: TokenIndex | None = None) -> Iterator[tuple[int, int]]:
+        """Every (first, last + 1) token span where the pattern matches.
+
+        With an ``index`` only the positions whose token could begin a match
+        are tried, which makes a lexicon of hundreds of patterns cheap.
+        """
+        starts = range(len(tokens)) if index is None else index.candidates(self._first_words())
+        for i in starts:
+            if self.anchored and not starts_sentence(tokens, i):
+                continue
+            end = self.match_at(tokens, i)
+            if end is not None:
+                yield i, end
+
+    def match_at(self, tokens: Sequence[Token], i: int) -> int | None:
+        """End (exclusive) of a match beginning at token ``i``, or None."""
+        return self._match_at(tokens, i, 0)
+
+    def _first_words(self) -> tuple[str, ...] | None:
+        """Words one of which must open a match, or None when the pattern opens with a gap."""
+        kind = self.parts[0][0] if self.parts else "gap"
+        if kind == "word":
+            return self.parts[0][1]
+        if kind == "vocab":
+            return tuple(entry[0] for entry in self.parts[0][1])
+        return None
+
+    def _match_at(self, tokens: Sequence[Token], i: int, part: int) -> int | None:
+        if part == len(self.parts):
+            return i
+        kind = self.parts[part][0]
+        if kind == "gap":
+            for skip in range(MAX_GAP_TOKENS + 1):
+                if i + skip > len(tokens):
+                    break
+                end = self._match_at(tokens, i + skip, part + 1)
+                if end is not None:
+                    return end
+            return None
+        if kind == "word":
+            _, alternatives, comma = self.parts[part]
+            if i < len(tokens) and any(tokens_match(a, tokens[i]) for a in alternatives):
+                if comma and not tokens[i].comma_after:
+                    return None
+                return self._match_at(tokens, i + 1, part + 1)
+            return None
+        _, entries = self.parts[part]  # vocab: the longest entry that matches wins
+        for entry in entries:
+            n = len(entry)
+            if i + n <= len(tokens) and all(tokens_match(w, t) for w, t in zip(entry, tokens[i : i + n])):
+                end = self._match_at(tokens, i + n, part + 1)
+                if end is not None:
+                    return end
+        return None
+
+
+def starts_sentence(tokens: Sequence[Token], i: int) -> bool:
+    if i == 0:
+        return True
+    before = tokens[i - 1]
+    return before.sentence_end or tokens[i].start - before.end >= NEW_UTTERANCE_GAP_S
+
+
+MAX_SENTENCE_TOKENS = 40
+"""Longer runs without punctuation or pause are cut, so one sentence cannot swallow a minute of talk."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """Tokens [first, end) that form one sentence, and its times."""
+
+    first: int
+    end: int
+    start_s: float
+    end_s: float
+
+
+def split_sentences(tokens: Sequence[Token]) -> list[Sentence]:
+    """Sentences by punctuation or by a pause between words, at most ``MAX_SENTENCE_TOKENS`` long."""
+    sentences = []
+    first = 0
+    for i in range(1, len(tokens) + 1):
+        if i == len(tokens) or starts_sentence(tokens, i) or i - first >= MAX_SENTENCE_TOKENS:
+            sentences.append(Sentence(first, i, tokens[first].start, tokens[i - 1].end))
+            first = i
+    return sentences
+
+
+class TokenIndex:
+    """Positions of each token by spelling and by sound, to find where a pattern may start."""
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self._count = len(tokens)
+        self._by_text: dict[str, list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}
+        for i, token in enumerate(tokens):
+            self._by_text.setdefault(token.text, []).append(i)
+            self._by_key.setdefault(token.key, []).append(i)
+
+    def candidates(self, first_words: tuple[str, ...] | None) -> list[int]:
+        if first_words is None:
+            return list(range(self._count))
+        found: set[int] = set()
+        for word in first_words:
+            found.update(self._by_text.get(word, ()))
+            if len(word) >= 4 and not word.isdigit():
+                found.update(self._by_key.get(sound_key(word), ()))
+        return sorted(found)
+
+
+def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]]) -> Pattern:
+    """Compile one pattern (syntax in the module docstring); ``{name}`` must be a key of ``vocab``."""
+    parts: list[tuple] = []
+    words = source.lower().split()
+    anchored = bool(words) and words[0] == "^"
+    for raw in words[1:] if anchored else words:
+        if raw == "*":
+            parts.append(("gap",))
+        elif raw.startswith("{") and raw.endswith("}"):
+            name = raw[1:-1]
+            if name not in vocab:
+                raise KeyError(f"pattern {source!r} uses unknown vocabulary {{{name}}}")
+            entries = sorted((tuple(_words(e)) for e in vocab[name]), key=len, reverse=True)
+            parts.append(("vocab", tuple(e for e in entries if e)))
+        else:
+            comma = raw.endswith(",")
+            alternatives = tuple(w for alt in raw.rstrip(",").split("|") for w in _words(alt)[:1])
+            # multi-token alternatives ("trade-off") expand into consecutive words
+            words = _words(raw.rstrip(",").split("|")[0])
+            if len(words) > 1 and "|" not in raw:
+                parts.extend(("word", (w,), False) for w in words[:-1])
+                alternatives = (words[-1],)
+            parts.append(("word", alternatives, comma))
+    if not parts:
+        raise ValueError(f"pattern {source!r} has no words")
+    return Pattern(source, anchored, tuple(parts))
+
+
+def _words(text: str) -> list[str]:
+    return [p.strip("'") for p in _SPLIT.split(text.lower().replace(",000", "000")) if p.strip("'")]

@@ -1,0 +1,92 @@
+"""Language flags: phrases in context, matched robustly against tiny-model transcripts."""
+
+import pytest
+
+from coach.analysis.flags import load_lexicon, find_flags
+from coach.analysis.text import compile_pattern, sound_key, tokenize
+from coach.errors import ConfigError
+from coach.records import Pause
+from words import words_from
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return load_lexicon()
+
+
+def categories(text, lexicon, pauses=()):
+    return [f.category for f in find_flags(words_from(text), list(pauses), lexicon)]
+
+
+def test_sound_alike_keys():
+    assert sound_key("right") == sound_key("rate")
+    assert sound_key("cash") == sound_key("cache")
+    assert sound_key("redis") != sound_key("kafka")
+
+
+def test_patterns_survive_asr_spelling():
+    pattern = compile_pattern("rate limiter", {})
+    assert list(pattern.find(tokenize(words_from("we need a right limiter here")))) == [(3, 5)]
+    assert not list(pattern.find(tokenize(words_from("we need a light meter here"))))
+
+
+def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
+    assert "unjustified_choice" in categories("We'll use MongoDB. Then the users sign in.", lexicon)
+    assert "unjustified_choice" in categories("Let me add a cache here.", lexicon)
+    assert "unjustified_choice" not in categories("We'll use Cassandra because the workload is write heavy.", lexicon)
+    assert "unjustified_choice" not in categories("Let me add a cache here to keep reads under ten milliseconds.", lexicon)
+
+
+def test_buzzword_needs_no_number_or_mechanism(lexicon):
+    assert "buzzword" in categories("It should be scalable and robust.", lexicon)
+    assert "buzzword" not in categories("It should be scalable to 50,000 writes per second.", lexicon)
+    assert "buzzword" not in categories("It stays highly available with three replicas in each region.", lexicon)
+
+
+def test_stuck_only_without_an_approach(lexicon):
+    stuck = words_from("I don't know how to shard this. Next the cache.", gaps={7: 9.0})
+    pause = Pause(stuck[6].end, stuck[7].start)
+    assert "stuck" in [f.category for f in find_flags(stuck, [pause], load_lexicon())]
+    assert "stuck" not in categories("I don't know, but my approach would be to shard by user.", lexicon)
+
+
+def test_hedge_yields_to_stuck_and_kind_of_question_is_no_hedge(lexicon):
+    found = categories("I'm not sure, I don't know about analytics.", lexicon)
+    assert "stuck" in found and "hedge" not in found
+    assert "hedge" not in categories("What kind of data do we store?", lexicon)
+    assert "hedge" in categories("We kind of hash the long URL.", lexicon)
+
+
+def test_like_is_a_filler_only_between_commas(lexicon):
+    assert categories("We store clicks somewhere, like, in a table.", lexicon).count("filler") == 1
+    assert "filler" not in categories("It looks like a queue.", lexicon)
+
+
+def test_strong_signals(lexicon):
+    assert "clarifying_question" in categories("How many URLs are created per day?", lexicon)
+    assert "check_in" in categories("Does that make sense so far?", lexicon)
+    assert "clarifying_question" not in categories("Does that make sense so far?", lexicon)
+    assert "tradeoff" in categories("There's a trade-off between memory and accuracy.", lexicon)
+    assert "failure_mode" in categories("If the Redis node goes down we fail open.", lexicon)
+    assert "scaling" in categories("At ten times this scale the gateway is the bottleneck.", lexicon)
+    assert "monitoring" in categories("I would monitor the p99 latency and alert on errors.", lexicon)
+    assert "signpost" in categories("Let me start with the data model.", lexicon)
+    assert "think_aloud" in categories("I'm considering a token bucket versus a sliding window.", lexicon)
+    assert "dismissive" in categories("The hashing part is obvious.", lexicon)
+
+
+def test_flags_quote_the_sentence_and_keep_times(lexicon):
+    words = words_from("Okay. There's a trade-off between cost and speed here. Next.", start=10.0)
+    flag = next(f for f in find_flags(words, [], lexicon) if f.category == "tradeoff")
+    assert flag.text == "There's a trade-off between cost and speed here"
+    assert flag.start == words[1].start and flag.end == words[8].end
+
+
+def test_a_broken_lexicon_is_a_one_line_config_error(tmp_path):
+    bad = tmp_path / "phrases.toml"
+    bad.write_text("[filler\nphrases = ['um']\n")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_lexicon(bad)
+    bad.write_text("[shouting]\nphrases = ['hey']\n")
+    with pytest.raises(ConfigError, match="unknown category"):
+        load_lexicon(bad)

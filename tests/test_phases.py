@@ -1,0 +1,84 @@
+"""Phases: evidence decoded into contiguous spans; user marks; the time plan."""
+
+import numpy as np
+import pytest
+
+from coach.analysis.phases import (PHASES, DecoderOptions, decode_phases, find_phases, load_phase_cues, parse_marks,
+                                   phases_from_marks)
+from coach.analysis.timing import allocate_time, choose_plan
+from coach.errors import ConfigError
+from coach.records import PhaseSpan, SpeechRegion
+from words import words_from
+
+REQ, EST, HLD, DD, WRAP = range(5)
+
+
+def evidence(*rows):
+    out = np.zeros((len(rows), 5))
+    for i, (phase, points) in enumerate(rows):
+        if phase is not None:
+            out[i, phase] = points
+    return out
+
+
+def test_a_one_sentence_digression_does_not_split_a_phase():
+    rows = [(DD, 2)] * 6 + [(REQ, 1.0)] + [(DD, 2)] * 6
+    assert decode_phases(evidence(*rows), DecoderOptions()) == [DD] * 13
+
+
+def test_a_sustained_return_to_requirements_is_kept():
+    rows = [(HLD, 2)] * 5 + [(REQ, 3)] * 3 + [(DD, 2)] * 5
+    assert decode_phases(evidence(*rows), DecoderOptions()) == [HLD] * 5 + [REQ] * 3 + [DD] * 5
+
+
+def test_sentences_without_evidence_stay_in_the_current_phase():
+    rows = [(REQ, 3)] * 2 + [(None, 0)] * 4 + [(EST, 4)] * 2
+    labels = decode_phases(evidence(*rows), DecoderOptions())
+    assert labels[:6] == [REQ] * 6 and labels[6:] == [EST, EST]
+
+
+def test_find_phases_on_a_spoken_order():
+    text = (
+        "Before I start, let me clarify the requirements. How many users do we have? Do we need search? "
+        "Let me do the back of the envelope math. Ten million users times ten requests a day is about "
+        "one thousand requests per second and two terabytes of storage a year. "
+        "Let me sketch the high level design. Clients call an API gateway, the gateway calls the service, "
+        "and the service writes to the database and a cache. "
+        "Let me deep dive into the schema. The primary key is the user id and we partition by region. "
+        "If a replica fails we fail over to another one. "
+        "To summarize, the main trade-off was consistency against latency. If I had more time I'd add search."
+    )
+    words = words_from(text)
+    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    assert [s.phase for s in spans] == list(PHASES)
+    assert spans[0].start == 0.0 and spans[-1].end == pytest.approx(words[-1].end + 1)
+    assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
+
+
+def test_marks():
+    marks = parse_marks("0:00=requirements, 5:10=estimation\n8:00=high_level_design,1:02:00=wrap_up")
+    assert marks == [(0.0, "requirements"), (310.0, "estimation"), (480.0, "high_level_design"), (3720.0, "wrap_up")]
+    spans = phases_from_marks(marks, duration_s=4000, speech=[SpeechRegion(0, 100), SpeechRegion(300, 320)])
+    assert [(s.phase, s.start, s.end) for s in spans][:2] == [("requirements", 0.0, 310.0), ("estimation", 310.0, 480.0)]
+    assert spans[0].speaking_seconds == 110.0
+    with pytest.raises(ConfigError, match="cannot read the mark"):
+        parse_marks("five=estimation")
+    with pytest.raises(ConfigError, match="unknown phase"):
+        phases_from_marks([(0.0, "coffee")], duration_s=10, speech=[])
+
+
+def test_plans_and_findings():
+    assert choose_plan("60", 600) == ("60", 1.0)
+    assert choose_plan("auto", 45 * 60)[0] == "45" and choose_plan("auto", 60 * 60)[0] == "60"
+    spans = [PhaseSpan("high_level_design", 0, 300, 250), PhaseSpan("requirements", 300, 1200, 800),
+             PhaseSpan("deep_dive", 1200, 1500, 280)]
+    allocation = allocate_time(spans, session_s=45 * 60, plan="45")
+    rows = {r.phase: r for r in allocation.rows}
+    assert rows["requirements"].planned_s == 300 and rows["requirements"].ratio == 3.0
+    assert rows["requirements"].status == "over" and rows["wrap_up"].status == "missing"
+    assert rows["deep_dive"].status == "under"
+    text = " | ".join(allocation.findings)
+    assert "requirements took 3.0x its budget" in text and "no wrap-up" in text
+    assert "started with high-level design before clarifying" in text
+    with pytest.raises(ConfigError):
+        choose_plan("90", 600)
