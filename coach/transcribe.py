@@ -76,6 +76,10 @@ SILENT_PEAK = 1e-3
 """Input whose peak stays below -60 dBFS holds no speech; skip the model (it
 would only hallucinate)."""
 
+WINDOW_SECONDS = 30.0
+WINDOW_SAMPLES = int(WINDOW_SECONDS * SAMPLE_RATE)
+"""Whisper encodes audio in 30 s windows, whatever is in them."""
+
 UNSURE_PROBABILITY = 0.5
 """Mean word probability below which a segment Whisper thinks is not speech is dropped."""
 
@@ -107,9 +111,10 @@ class SpeechChunk:
 class TranscriberOptions:
     """How to load and run the speech model; recorded in :attr:`Transcriber.info`.
 
-    ``cpu_threads`` 0 means one per core. ``beam_size`` 1 is greedy decoding
-    (measured in bench/eval_transcribe.py: about as accurate as beam 5 on
-    this model, and much faster). ``keep_fillers`` prompts the model to write
+    ``cpu_threads`` 0 means one per core. ``beam_size`` 2 is the smallest
+    beam within 2 WER points of plain faster-whisper (beam 5) on the mock
+    interviews; greedy decoding was ~4 points worse for ~15 % less time
+    (bench/eval_transcribe.py). ``keep_fillers`` prompts the model to write
     "um"/"uh" instead of dropping them. ``padding_s`` is the audio kept
     either side of each speech region.
     """
@@ -119,8 +124,7 @@ class TranscriberOptions:
     device: str = "auto"
     compute_type: str = "auto"
     cpu_threads: int = 0
-    beam_size: int = 1
-    without_timestamps: bool = False
+    beam_size: int = 2
     keep_fillers: bool = True
     language: str = "en"
     padding_s: float = 0.15
@@ -182,21 +186,16 @@ class Transcriber:
         if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
             return []
         segments = self._decode(model_input)
-        origin = int(round(chunk.start * SAMPLE_RATE))
         words: list[Word] = []
         for segment in segments:
             if not self._keep_segment(segment):
                 continue
             for w in segment.words or ():
-                word = _map_word(w, pieces, origin)
+                word = _map_word(w, pieces)
                 if word is not None and _inside_regions(word, chunk.regions, self.options.padding_s):
                     words.append(word)
         words.sort(key=lambda w: w.start)
         return words
-
-    def transcribe_many(self, chunks: Sequence[SpeechChunk]) -> list[list[Word]]:
-        """:meth:`transcribe` for each chunk, in order."""
-        return [self.transcribe(chunk) for chunk in chunks]
 
     def _decode(self, model_input: np.ndarray) -> list:
         opts = self.options
@@ -213,7 +212,6 @@ class Transcriber:
             condition_on_previous_text=False,
             initial_prompt=FILLER_PROMPT if opts.keep_fillers else None,
             word_timestamps=True,
-            without_timestamps=opts.without_timestamps,
             vad_filter=False,
         )
         # The library's generator decodes lazily; consume it here, in the caller's thread.
@@ -281,21 +279,17 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
 
 
 def _model_input(chunk: SpeechChunk, padding_s: float) -> tuple[list[_Piece], np.ndarray]:
-    """Join each region's samples (padded) into one array, remembering where each came from."""
-    audio = chunk.audio
+    """Join each region's samples (padded) into one array, remembering where each came from.
+
+    The input is kept within one 30 s Whisper window when the speech fits:
+    a few seconds over would cost a second full encoder pass for the tail.
+    """
+    spans = _spans(chunk, int(round(padding_s * SAMPLE_RATE)), int(round(MERGE_GAP_S * SAMPLE_RATE)))
+    if sum(e - s for s, e in spans) > WINDOW_SAMPLES:
+        speech = sum(min(r.end, chunk.end) - max(r.start, chunk.start) for r in chunk.regions)
+        room = max(0.0, WINDOW_SECONDS - speech) / (2 * max(1, len(chunk.regions)))
+        spans = _spans(chunk, int(min(padding_s, room) * SAMPLE_RATE), 0)
     origin = int(round(chunk.start * SAMPLE_RATE))
-    pad = int(round(padding_s * SAMPLE_RATE))
-    merge_gap = int(round(MERGE_GAP_S * SAMPLE_RATE))
-    spans: list[list[int]] = []
-    for region in chunk.regions:
-        s = max(0, int(round(region.start * SAMPLE_RATE)) - origin - pad)
-        e = min(len(audio), int(round(region.end * SAMPLE_RATE)) - origin + pad)
-        if e <= s:
-            continue
-        if spans and s - spans[-1][1] < merge_gap:
-            spans[-1][1] = max(spans[-1][1], e)
-        else:
-            spans.append([s, e])
     pieces: list[_Piece] = []
     at = 0
     for s, e in spans:
@@ -303,11 +297,27 @@ def _model_input(chunk: SpeechChunk, padding_s: float) -> tuple[list[_Piece], np
         at += e - s
     if not pieces:
         return [], np.zeros(0, dtype=np.float32)
-    joined = np.concatenate([audio[s:e] for s, e in spans]).astype(np.float32, copy=False)
+    joined = np.concatenate([chunk.audio[s:e] for s, e in spans]).astype(np.float32, copy=False)
     return pieces, joined
 
 
-def _map_word(w, pieces: list[_Piece], origin: int) -> Word | None:
+def _spans(chunk: SpeechChunk, pad: int, merge_gap: int) -> list[list[int]]:
+    """[start, end) sample ranges of ``chunk.audio`` to keep: padded regions, near ones merged."""
+    origin = int(round(chunk.start * SAMPLE_RATE))
+    spans: list[list[int]] = []
+    for region in chunk.regions:
+        s = max(0, int(round(region.start * SAMPLE_RATE)) - origin - pad)
+        e = min(len(chunk.audio), int(round(region.end * SAMPLE_RATE)) - origin + pad)
+        if e <= s:
+            continue
+        if spans and s - spans[-1][1] <= merge_gap:
+            spans[-1][1] = max(spans[-1][1], e)
+        else:
+            spans.append([s, e])
+    return spans
+
+
+def _map_word(w, pieces: list[_Piece]) -> Word | None:
     """A faster-whisper word as a :class:`Word` on the recording clock, or None if past the input."""
     text = w.word.strip()
     if not text:
