@@ -1,0 +1,139 @@
+"""Evaluate the interview analysis against synthesized ground truth.
+
+For each mock interview (../shared/audio/mock and, with --ours, bench/out):
+- phase accuracy per second: a second belongs to the phase whose span, up to
+  the next phase's start, holds it; seconds before the first phase are not scored;
+- flag recall and precision per category: a flag matches a tagged phrase of
+  the same category whose utterance it overlaps, give or take 1 s.
+
+The analysis runs from audio through the whole pipeline (`coach analyze`),
+unless --sessions DIR points at session documents already made, in which
+case only the analysis of the words is re-run (fast, for tuning the lexicon).
+
+    python bench/eval_analysis.py [--ours] [--sessions DIR] [--save DIR] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from coach.analysis.flags import CATEGORIES  # noqa: E402
+from coach.analysis.interview import analyze_interview  # noqa: E402
+from coach.session import Session  # noqa: E402
+
+SHARED_MOCK = REPO.parent / "shared" / "audio" / "mock"
+OURS = REPO / "bench" / "out"
+TOLERANCE_S = 1.0
+
+
+def truth_phase_at(phases: list[dict], t: float) -> str | None:
+    current = None
+    for p in phases:
+        if p["start"] <= t:
+            current = p["phase"]
+    return current
+
+
+def phase_accuracy(session: Session, truth: dict) -> float:
+    first = truth["phases"][0]["start"]
+    seconds = np.arange(np.ceil(first), truth["duration"])
+    spans = session.phases
+    hits = 0
+    for t in seconds:
+        mine = next((s.phase for s in spans if s.start <= t < s.end), spans[-1].phase if spans else None)
+        hits += mine == truth_phase_at(truth["phases"], t)
+    return hits / len(seconds) if len(seconds) else 1.0
+
+
+def flag_matches(session: Session, truth: dict) -> dict[str, list[int]]:
+    """Per category: [tagged, tagged found, flags, flags matched]."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+
+    def overlaps(flag, phrase) -> bool:
+        return flag.start <= phrase["end"] + TOLERANCE_S and flag.end >= phrase["start"] - TOLERANCE_S
+
+    for phrase in truth["phrases"]:
+        c = counts[phrase["category"]]
+        c[0] += 1
+        c[1] += any(f.category == phrase["category"] and overlaps(f, phrase) for f in session.flags)
+    for flag in session.flags:
+        c = counts[flag.category]
+        c[2] += 1
+        c[3] += any(p["category"] == flag.category and overlaps(flag, p) for p in truth["phrases"])
+    return counts
+
+
+def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Session:
+    if sessions is not None:
+        session = Session.from_json(json.loads((sessions / f"{audio.stem}.json").read_text()))
+        analysis = analyze_interview(
+            words=session.words,
+            speech=session.speech,
+            pauses=session.pauses,
+            duration_s=session.source.duration_s,
+            talk_span_s=session.metrics["talk_span_s"],
+        )
+        return Session(**{**{f: getattr(session, f) for f in session.__dataclass_fields__},
+                          "phases": analysis.phases, "flags": analysis.flags, "feedback": analysis.feedback})
+    out = (save or Path("/tmp")) / f"{audio.stem}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress"],
+                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return Session.from_json(json.loads(out.read_text()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ours", action="store_true", help="also our own scripts' audio in bench/out")
+    parser.add_argument("--only-ours", action="store_true", help="only our own scripts' audio")
+    parser.add_argument("--sessions", type=Path, help="re-analyse session JSONs (NAME.json) from this folder")
+    parser.add_argument("--save", type=Path, help="keep the session JSONs made from audio here")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list missed and spurious flags")
+    args = parser.parse_args()
+
+    files = [] if args.only_ours else sorted(SHARED_MOCK.glob("*.flac"))
+    if args.ours or args.only_ours:
+        files += sorted(OURS.glob("*.flac"))
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    print(f"{'file':34s} {'phase acc':>9s} {'flag R':>7s} {'flag P':>7s}")
+    for audio in files:
+        truth = json.loads(audio.with_suffix(".json").read_text())
+        session = load_session(audio, args.sessions, args.save)
+        accuracy = phase_accuracy(session, truth)
+        counts = flag_matches(session, truth)
+        tagged, found, flagged, matched = (sum(c[i] for c in counts.values()) for i in range(4))
+        for category, c in counts.items():
+            totals[category] = [a + b for a, b in zip(totals[category], c)]
+        print(f"{audio.stem:34s} {accuracy:9.3f} {found / max(tagged, 1):7.3f} {matched / max(flagged, 1):7.3f}")
+        if args.verbose:
+            for phrase in truth["phrases"]:
+                if not any(f.category == phrase["category"] and f.start <= phrase["end"] + TOLERANCE_S
+                           and f.end >= phrase["start"] - TOLERANCE_S for f in session.flags):
+                    print(f"    missed  {phrase['category']:20s} {phrase['start']:7.1f} {phrase['text']}")
+            for f in session.flags:
+                if not any(p["category"] == f.category and f.start <= p["end"] + TOLERANCE_S
+                           and f.end >= p["start"] - TOLERANCE_S for p in truth["phrases"]):
+                    print(f"    extra   {f.category:20s} {f.start:7.1f} {f.text}")
+    print(f"\n{'category':22s} {'tagged':>6s} {'recall':>7s} {'flags':>6s} {'precision':>9s}")
+    for category in CATEGORIES:
+        tagged, found, flagged, matched = totals.get(category, [0, 0, 0, 0])
+        recall = f"{found / tagged:.3f}" if tagged else "-"
+        precision = f"{matched / flagged:.3f}" if flagged else "-"
+        print(f"{category:22s} {tagged:6d} {recall:>7s} {flagged:6d} {precision:>9s}")
+    tagged, found, flagged, matched = (sum(c[i] for c in totals.values()) for i in range(4))
+    print(f"{'all':22s} {tagged:6d} {found / max(tagged, 1):7.3f} {flagged:6d} {matched / max(flagged, 1):9.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
