@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.analysis.text import Pattern, Token, TokenIndex, compile_pattern, split_sentences, tokenize
+from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, split_sentences, tokenize
 from coach.errors import ConfigError
-from coach.records import Flag, Pause, Word
+from coach.records import Flag, Pause, PhaseSpan, Word
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "lexicon" / "phrases.toml"
 
@@ -48,6 +48,8 @@ class CategoryRules:
     pause_after_s: float | None = None
     pause_within_s: float = 0.0
     yields_to: tuple[str, ...] = ()
+    questions_in: str | None = None
+    """A phase in which every question asked counts for this category, whatever its wording."""
     quote_sentence: bool = True
     """Quote the whole sentence (a question, a trade-off) rather than only the matched words (a filler)."""
 
@@ -92,6 +94,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
                 pause_after_s=spec.get("pause_after"),
                 pause_within_s=float(spec.get("pause_within", 0.0)),
                 yields_to=tuple(spec.get("yields_to", [])),
+                questions_in=spec.get("questions_in"),
                 quote_sentence=spec.get("quote", "sentence") == "sentence",
             )
         except (KeyError, ValueError, TypeError) as exc:
@@ -99,7 +102,9 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
     return Lexicon(categories, {k: tuple(v) for k, v in vocab.items()}, str(path))
 
 
-def find_flags(words: Sequence[Word], pauses: Sequence[Pause], lexicon: Lexicon) -> list[Flag]:
+def find_flags(
+    words: Sequence[Word], pauses: Sequence[Pause], lexicon: Lexicon, phases: Sequence[PhaseSpan] = ()
+) -> list[Flag]:
     """Every flag in the transcript, ordered by time.
 
     Overlapping matches of one category become one flag; a category that
@@ -108,8 +113,9 @@ def find_flags(words: Sequence[Word], pauses: Sequence[Pause], lexicon: Lexicon)
     """
     tokens = tokenize(words)
     index = TokenIndex(tokens)
+    sentences = split_sentences(tokens)
     sentence_of = [0] * len(tokens)
-    for n, sentence in enumerate(split_sentences(tokens)):
+    for n, sentence in enumerate(sentences):
         sentence_of[sentence.first : sentence.end] = [n] * (sentence.end - sentence.first)
     spans: dict[str, list[tuple[int, int]]] = {}
     for rules in lexicon.categories.values():
@@ -122,6 +128,8 @@ def find_flags(words: Sequence[Word], pauses: Sequence[Pause], lexicon: Lexicon)
                     if not _sentence_closes(tokens, end, rules.pause_within_s):
                         continue
                 found.append((first, end))
+        if rules.questions_in:
+            found += _questions_in(tokens, sentences, [p for p in phases if p.phase == rules.questions_in])
         spans[rules.name] = _merge(found)
     flags: set[Flag] = set()
     for name, found in spans.items():
@@ -168,6 +176,16 @@ def _silence_follows(t: float, pauses: Sequence[Pause], rules: CategoryRules) ->
     return any(
         p.duration >= rules.pause_after_s and t - 0.5 <= p.start <= t + rules.pause_within_s for p in pauses
     )
+
+
+def _questions_in(tokens: Sequence[Token], sentences: Sequence[Sentence], spans: Sequence[PhaseSpan]):
+    """Token spans of the questions asked inside the given phase spans."""
+    found = []
+    for s in sentences:
+        sentence = tokens[s.first : s.end]
+        if is_question(sentence) and any(p.start <= s.start_s < p.end for p in spans):
+            found.append((s.first, s.end))
+    return found
 
 
 def _sentence_closes(tokens: Sequence[Token], end: int, within_s: float) -> bool:

@@ -51,8 +51,11 @@ def analyze_interview(
     if options.marks:
         phases = phases_from_marks(options.marks, duration_s=duration_s, speech=speech)
     else:
-        phases = find_phases(words, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)))
-    flags = find_flags(words, pauses, lexicon)
+        # What was said (failure handling, clarifying questions) says where in the interview it was said;
+        # the flags are found again once the phases are known, for the ones that depend on the phase.
+        phases = find_phases(words, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)),
+                             flags=find_flags(words, pauses, lexicon))
+    flags = find_flags(words, pauses, lexicon, phases)
     session_s = talk_span_s or duration_s
     allocation = allocate_time(phases, session_s=session_s, plan=options.plan)
     score = score_session(

@@ -11,6 +11,7 @@ a real return to requirements, announced or sustained, is kept.
 
 from __future__ import annotations
 
+import bisect
 import re
 import tomllib
 from collections.abc import Sequence
@@ -19,14 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, split_sentences, tokenize
+from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, split_sentences, tokenize
 from coach.errors import ConfigError
-from coach.records import PhaseSpan, SpeechRegion, Word
+from coach.records import Flag, PhaseSpan, SpeechRegion, Word
 
 PHASES = ("requirements", "estimation", "high_level_design", "deep_dive", "wrap_up")
 DEFAULT_CUES = Path(__file__).resolve().parent.parent / "lexicon" / "phases.toml"
-QUESTION_OPENERS = frozenset("what what's how does do is are should can will would which who".split())
-"""A sentence opening with one of these is a question even when the transcript has no question mark."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,9 @@ class DecoderOptions:
     switch: float = 2.0
     """Cost (in evidence points) of changing phase."""
     backward: float = 3.0
-    """Extra cost of going back to an earlier phase."""
+    """Extra cost per phase stepped back; a return to requirements costs one step from anywhere,
+    because realising that something was never clarified is the one return real candidates make
+    (a quick calculation inside a deep dive is not a return to estimation)."""
     skip: float = 1.0
     """Extra cost per phase jumped over when going forward."""
     announce_weight: float = 4.0
@@ -57,6 +58,9 @@ class DecoderOptions:
 class PhaseCues:
     announce: dict[str, tuple[Pattern, ...]]
     cues: dict[str, tuple[Pattern, ...]]
+    weak_cues: dict[str, tuple[Pattern, ...]]
+    flag_evidence: dict[str, dict[str, float]]
+    """Per flag category, the evidence one such flag gives each phase (failure handling -> deep dive)."""
     decoder: DecoderOptions
 
 
@@ -67,21 +71,28 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the phase cues {path}: {exc}") from None
     vocab = data.pop("vocab", {})
+    flag_evidence = data.pop("flag_evidence", {})
     try:
         decoder = DecoderOptions(**data.pop("decoder", {}))
     except TypeError as exc:
         raise ConfigError(f"{path}: [decoder]: {exc}") from None
+    for category, weights in flag_evidence.items():
+        if set(weights) - set(PHASES):
+            raise ConfigError(f"{path}: [flag_evidence] {category}: unknown phase in {sorted(weights)}")
     unknown = set(data) - set(PHASES)
     if unknown:
         raise ConfigError(f"{path}: unknown phase(s) {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
     return PhaseCues(
         announce={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
         cues={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
+        weak_cues={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
+        flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
         decoder=decoder,
     )
 
 
-def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues) -> np.ndarray:
+def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues,
+                      flags: Sequence[Flag] = ()) -> np.ndarray:
     """Evidence points, shape=(n_sentences, 5): how strongly each sentence points at each phase."""
     index = TokenIndex(tokens)
     evidence = np.zeros((len(sentences), len(PHASES)))
@@ -89,7 +100,11 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     for n, s in enumerate(sentences):
         owner[s.first : s.end] = n
     for p, phase in enumerate(PHASES):
-        weighted = ((cues.decoder.announce_weight, cues.announce[phase]), (cues.decoder.cue_weight, cues.cues[phase]))
+        weighted = (
+            (cues.decoder.announce_weight, cues.announce[phase]),
+            (cues.decoder.cue_weight, cues.cues[phase]),
+            (cues.decoder.cue_weight / 2, cues.weak_cues[phase]),
+        )
         for weight, patterns in weighted:
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
@@ -99,8 +114,13 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
         sentence = tokens[s.first : s.end]
         numbers = sum(t.is_number for t in sentence)
         evidence[n, estimation] += min(cues.decoder.number_cap, cues.decoder.number_weight * numbers)
-        if sentence[-1].question or (len(sentence) >= 4 and sentence[0].text in QUESTION_OPENERS):
+        if is_question(sentence):
             evidence[n, requirements] += cues.decoder.question_weight
+    starts = [s.start_s for s in sentences]
+    for flag in flags:
+        n = max(0, bisect.bisect_right(starts, flag.start) - 1)
+        for phase, weight in cues.flag_evidence.get(flag.category, {}).items():
+            evidence[n, PHASES.index(phase)] += weight
     return evidence
 
 
@@ -135,7 +155,10 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions) -> list[int]:
     for a in range(k):
         for b in range(k):
             if a != b:
-                cost[a, b] = options.switch + (options.backward if b < a else options.skip * max(0, b - a - 1))
+                if b < a:
+                    cost[a, b] = options.switch + options.backward * (1 if b == 0 else a - b)
+                else:
+                    cost[a, b] = options.switch + options.skip * (b - a - 1)
     # Starting anywhere but requirements costs a little: most interviews open there.
     score = evidence[0] - np.where(np.arange(k) == 0, 0.0, options.switch / 3)
     back = np.zeros((n, k), dtype=int)
@@ -155,13 +178,14 @@ def find_phases(
     *,
     duration_s: float,
     cues: PhaseCues,
+    flags: Sequence[Flag] = (),
 ) -> list[PhaseSpan]:
-    """Contiguous phase spans covering the session, found from the words."""
+    """Contiguous phase spans covering the session, found from the words (and the language flags in them)."""
     tokens = tokenize(words)
     sentences = split_sentences(tokens)
     if not sentences:
         return []
-    evidence = sentence_evidence(tokens, sentences, cues)
+    evidence = sentence_evidence(tokens, sentences, cues, flags)
     evidence += cues.decoder.position_weight * position_prior(sentences, duration_s)
     labels = decode_phases(evidence, cues.decoder)
     labels = _fold_short_spans(labels, sentences, evidence, cues.decoder)

@@ -102,9 +102,9 @@ def tokens_match(pattern: str, token: Token) -> bool:
     """Does one pattern word match one transcript token, allowing for ASR misspellings?"""
     if pattern == token.text:
         return True
-    if len(pattern) < 4 or len(token.text) < 3 or pattern.isdigit() or token.text.isdigit():
+    if len(pattern) < 4 or len(token.text) < 4 or pattern.isdigit() or token.text.isdigit():
         return False
-    if sound_key(pattern) == token.key and len(token.key) >= 2:
+    if sound_key(pattern) == token.key and len(token.key) >= 2 and abs(len(pattern) - len(token.text)) <= 2:
         return True
     limit = 1 if len(pattern) <= 6 else 2
     return abs(len(pattern) - len(token.text)) <= limit and _edit_distance(pattern, token.text, limit) <= limit
@@ -206,6 +206,15 @@ class Sentence:
     end: int
     start_s: float
     end_s: float
+
+
+QUESTION_OPENERS = frozenset("what what's how does do is are should can will would which who".split())
+"""A sentence opening with one of these is a question even when the transcript has no question mark."""
+
+
+def is_question(sentence: Sequence[Token]) -> bool:
+    """Ends with a question mark, or opens like one (small models often drop the mark)."""
+    return bool(sentence) and (sentence[-1].question or (len(sentence) >= 4 and sentence[0].text in QUESTION_OPENERS))
 
 
 def split_sentences(tokens: Sequence[Token]) -> list[Sentence]:
