@@ -13,7 +13,9 @@ A file is replayed through exactly the stages the microphone feeds:
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -180,21 +182,58 @@ def run_stages(
     transcriber: Transcriber,
     options: AnalysisOptions = AnalysisOptions(),
 ) -> Iterator[StageOutput]:
-    """The streaming pipeline: one :class:`StageOutput` per block, then one for the end of the stream."""
+    """The streaming pipeline: one :class:`StageOutput` per block, then one for the end of the stream.
+
+    Chunks are transcribed on the transcriber's worker threads while the
+    next blocks are read; words come out in chunk order, each as soon as it
+    and every chunk before it are done. At most two chunks per worker wait,
+    so memory stays bounded when the model is slower than the audio.
+    """
     vad = VoiceActivityDetector(options.vad)
     chunker = Chunker(options.chunk)
     position = 0.0
-    for block in blocks:
-        finished = vad.push(block.samples)
-        chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
-        position = block.end
-        yield StageOutput(tuple(finished), _transcribe(transcriber, chunks), position)
-    finished = vad.flush()
-    yield StageOutput(tuple(finished), _transcribe(transcriber, chunker.flush(finished)), position)
+    with _Transcription(transcriber) as transcription:
+        for block in blocks:
+            finished = vad.push(block.samples)
+            chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
+            position = block.end
+            yield StageOutput(tuple(finished), transcription.submit(chunks), position)
+        finished = vad.flush()
+        transcription.submit(chunker.flush(finished))
+        yield StageOutput(tuple(finished), transcription.drain(), position)
 
 
-def _transcribe(transcriber: Transcriber, chunks: Sequence[SpeechChunk]) -> tuple[Word, ...]:
-    return tuple(word for chunk in chunks for word in transcriber.transcribe(chunk))
+class _Transcription:
+    """Chunks in, words out in order, on the transcriber's worker threads."""
+
+    def __init__(self, transcriber: Transcriber) -> None:
+        self._transcriber = transcriber
+        self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-asr")
+        self._pending: deque[Future] = deque()
+
+    def __enter__(self) -> _Transcription:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+
+    def submit(self, chunks: Sequence[SpeechChunk]) -> tuple[Word, ...]:
+        """Queue ``chunks``; return the words of the chunks finished so far, in order."""
+        for chunk in chunks:
+            self._pending.append(self._pool.submit(self._transcriber.transcribe, chunk))
+        words: list[Word] = []
+        while self._pending and (self._pending[0].done() or len(self._pending) > 2 * self._transcriber.workers):
+            words.extend(self._pending.popleft().result())
+        return tuple(words)
+
+    def drain(self) -> tuple[Word, ...]:
+        """Wait for every queued chunk; their words, in order."""
+        words: list[Word] = []
+        while self._pending:
+            words.extend(self._pending.popleft().result())
+        return tuple(words)
 
 
 def analyze(

@@ -111,7 +111,11 @@ class SpeechChunk:
 class TranscriberOptions:
     """How to load and run the speech model; recorded in :attr:`Transcriber.info`.
 
-    ``cpu_threads`` 0 means one per core. ``beam_size`` 2 is the smallest
+    ``cpu_threads`` 0 means one per core. On the CPU they run as that many
+    decoders of one thread each rather than one decoder of many threads:
+    tiny's matrices are too small to share well, and two single-thread
+    decoders got through the same chunks 1.5x faster than one with two
+    threads on a 2-core machine. ``beam_size`` 2 is the smallest
     beam within 2 WER points of plain faster-whisper (beam 5) on the mock
     interviews; greedy decoding was ~4 points worse for ~15 % less time
     (bench/eval_transcribe.py). ``keep_fillers`` prompts the model to write
@@ -158,17 +162,23 @@ class _Piece:
 
 
 class Transcriber:
-    """Owns one faster-whisper model and turns speech chunks into words."""
+    """Owns one faster-whisper model and turns speech chunks into words.
+
+    :meth:`transcribe` may be called from :attr:`workers` threads at once.
+    """
 
     def __init__(self, options: TranscriberOptions | None = None) -> None:
         self.options = options or TranscriberOptions()
         self.resolved: ResolvedModel = resolve_model(self.options.model, allow_download=self.options.allow_download)
         device, compute_type, threads = _resolve_device(self.options)
-        self._model = _load_model(self.resolved, device, compute_type, threads)
+        # A GPU gets one decoder; the CPU one single-thread decoder per thread (see TranscriberOptions).
+        self.workers = threads if device == "cpu" else 1
+        self._model = _load_model(self.resolved, device, compute_type, threads // self.workers, self.workers)
         used = dataclasses.asdict(self.options) | {
             "device": device,
             "compute_type": compute_type,
             "cpu_threads": threads,
+            "workers": self.workers,
             "initial_prompt": FILLER_PROMPT if self.options.keep_fillers else None,
             "model_verified": self.resolved.verified,
         }
@@ -260,7 +270,7 @@ def _resolve_device(options: TranscriberOptions) -> tuple[str, str, int]:
     return device, compute_type, threads
 
 
-def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads: int):
+def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads: int, workers: int):
     try:
         from faster_whisper import WhisperModel
     except ImportError:
@@ -271,6 +281,7 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
             device=device,
             compute_type=compute_type,
             cpu_threads=threads,
+            num_workers=workers,
             local_files_only=resolved.source != "hub",
         )
     except Exception as exc:  # CTranslate2 and huggingface_hub raise many unrelated types

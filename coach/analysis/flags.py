@@ -45,6 +45,8 @@ class CategoryRules:
     signal: str  # "weak" or "strong"
     patterns: tuple[Pattern, ...]
     guards: tuple[Guard, ...] = ()
+    before_silence: tuple[Pattern, ...] = ()
+    """Patterns that count only before a silence, or where the sentence ends ("I don't know.")."""
     pause_after_s: float | None = None
     pause_within_s: float = 0.0
     yields_to: tuple[str, ...] = ()
@@ -91,6 +93,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
                     )
                     for guard in spec.get("unless", [])
                 ),
+                before_silence=tuple(compile_pattern(p, vocab) for p in spec.get("before_silence", [])),
                 pause_after_s=spec.get("pause_after"),
                 pause_within_s=float(spec.get("pause_within", 0.0)),
                 yields_to=tuple(spec.get("yields_to", [])),
@@ -120,13 +123,13 @@ def find_flags(
     spans: dict[str, list[tuple[int, int]]] = {}
     for rules in lexicon.categories.values():
         found = []
-        for pattern in rules.patterns:
+        for pattern, needs_silence in [(p, False) for p in rules.patterns] + [(p, True) for p in rules.before_silence]:
             for first, end in pattern.find(tokens, index):
                 if _guarded(tokens, first, end, rules.guards, index):
                     continue
-                if rules.pause_after_s is not None and not _silence_follows(tokens[end - 1].end, pauses, rules):
-                    if not _sentence_closes(tokens, end, rules.pause_within_s):
-                        continue
+                if needs_silence and not (_silence_follows(tokens[end - 1].end, pauses, rules)
+                                          or _sentence_closes(tokens, end, rules.pause_within_s)):
+                    continue
                 found.append((first, end))
         if rules.questions_in:
             found += _questions_in(tokens, sentences, [p for p in phases if p.phase == rules.questions_in])
@@ -173,7 +176,7 @@ def _sentence_bounds(tokens: Sequence[Token], first: int, end: int, lo: int, hi:
 
 
 def _silence_follows(t: float, pauses: Sequence[Pause], rules: CategoryRules) -> bool:
-    return any(
+    return rules.pause_after_s is not None and any(
         p.duration >= rules.pause_after_s and t - 0.5 <= p.start <= t + rules.pause_within_s for p in pauses
     )
 

@@ -86,8 +86,9 @@ def sound_key(word: str) -> str:
     w = re.sub(r"[^a-z]", "", word.lower())
     if not w:
         return word
-    for a, b in (("tch", "x"), ("sch", "sk"), ("gh", ""), ("ph", "f"), ("ck", "k"), ("sh", "x"), ("ch", "x"),
-                 ("th", "0"), ("wr", "r"), ("kn", "n"), ("qu", "kw"), ("q", "k"), ("x", "ks"), ("z", "s"),
+    # "x" becomes "ks" before "sh"/"ch" become "x", so "cache" (kx) stays apart from "case" (ks)
+    for a, b in (("x", "ks"), ("tch", "x"), ("sch", "sk"), ("gh", ""), ("ph", "f"), ("ck", "k"), ("sh", "x"),
+                 ("ch", "x"), ("th", "0"), ("wr", "r"), ("kn", "n"), ("qu", "kw"), ("q", "k"), ("z", "s"),
                  ("dg", "j")):
         w = w.replace(a, b)
     w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k")
@@ -106,8 +107,10 @@ def tokens_match(pattern: str, token: Token) -> bool:
         return False
     if sound_key(pattern) == token.key and len(token.key) >= 2 and abs(len(pattern) - len(token.text)) <= 2:
         return True
-    limit = 1 if len(pattern) <= 6 else 2
-    return abs(len(pattern) - len(token.text)) <= limit and _edit_distance(pattern, token.text, limit) <= limit
+    # misrecognitions keep the opening sound ("scolvable" for "scalable"); two edits only for long words
+    limit = 1 if len(pattern) <= 8 else 2
+    return (pattern[0] == token.text[0] and abs(len(pattern) - len(token.text)) <= limit
+            and _edit_distance(pattern, token.text, limit) <= limit)
 
 
 def _edit_distance(a: str, b: str, limit: int) -> int:
@@ -187,11 +190,18 @@ class Pattern:
         return None
 
 
-def starts_sentence(tokens: Sequence[Token], i: int) -> bool:
+LEAD_INS = frozenset("and so okay ok um uh then now but well right".split())
+"""Words a speaker puts before the start of what they mean: "And let's store it in Redis"."""
+
+
+def starts_sentence(tokens: Sequence[Token], i: int, *, lead_ins: bool = True) -> bool:
+    """Does token ``i`` begin a sentence (after punctuation or a pause), or follow one lead-in word that does?"""
     if i == 0:
         return True
     before = tokens[i - 1]
-    return before.sentence_end or tokens[i].start - before.end >= NEW_UTTERANCE_GAP_S
+    if before.sentence_end or tokens[i].start - before.end >= NEW_UTTERANCE_GAP_S:
+        return True
+    return lead_ins and before.text in LEAD_INS and starts_sentence(tokens, i - 1, lead_ins=False)
 
 
 MAX_SENTENCE_TOKENS = 40
@@ -222,32 +232,37 @@ def split_sentences(tokens: Sequence[Token]) -> list[Sentence]:
     sentences = []
     first = 0
     for i in range(1, len(tokens) + 1):
-        if i == len(tokens) or starts_sentence(tokens, i) or i - first >= MAX_SENTENCE_TOKENS:
+        if i == len(tokens) or starts_sentence(tokens, i, lead_ins=False) or i - first >= MAX_SENTENCE_TOKENS:
             sentences.append(Sentence(first, i, tokens[first].start, tokens[i - 1].end))
             first = i
     return sentences
 
 
 class TokenIndex:
-    """Positions of each token by spelling and by sound, to find where a pattern may start."""
+    """Positions of each distinct token, to find where a pattern may start without trying every position."""
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self._count = len(tokens)
-        self._by_text: dict[str, list[int]] = {}
-        self._by_key: dict[str, list[int]] = {}
+        self._positions: dict[Token, list[int]] = {}
         for i, token in enumerate(tokens):
-            self._by_text.setdefault(token.text, []).append(i)
-            self._by_key.setdefault(token.key, []).append(i)
+            self._positions.setdefault(_shape(token), []).append(i)
+        self._cache: dict[str, list[int]] = {}
 
     def candidates(self, first_words: tuple[str, ...] | None) -> list[int]:
         if first_words is None:
             return list(range(self._count))
         found: set[int] = set()
         for word in first_words:
-            found.update(self._by_text.get(word, ()))
-            if len(word) >= 4 and not word.isdigit():
-                found.update(self._by_key.get(sound_key(word), ()))
+            if word not in self._cache:
+                # the same test as the match itself, once per distinct token rather than per position
+                self._cache[word] = [i for shape, at in self._positions.items() if tokens_match(word, shape) for i in at]
+            found.update(self._cache[word])
         return sorted(found)
+
+
+def _shape(token: Token) -> Token:
+    """What :func:`tokens_match` looks at in a token: its text and sound key, not its place."""
+    return Token(token.text, token.key, 0, 0.0, 0.0, False, False, False)
 
 
 def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]]) -> Pattern:
