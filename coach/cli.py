@@ -76,6 +76,7 @@ def _analyze(args: argparse.Namespace) -> int:
     for out in (args.json, args.report):
         if out is not None and not out.parent.is_dir():
             raise CoachError(f"{out}: the folder {out.parent} does not exist")
+    problem = _problem(args.problem)
     audio = open_audio(args.file)
     transcriber = Transcriber(
         TranscriberOptions(
@@ -88,7 +89,7 @@ def _analyze(args: argparse.Namespace) -> int:
     )
     options = AnalysisOptions(
         min_pause_s=args.min_pause,
-        interview=InterviewOptions(plan=args.plan, marks=tuple(_marks(args.marks)), problem=args.problem),
+        interview=InterviewOptions(plan=args.plan, marks=tuple(_marks(args.marks)), problem=problem),
     )
     with _progress_bar(args.progress, audio.info.duration_s) as progress:
         session = analyze(audio.blocks(), audio.info, transcriber, options, progress=progress)
@@ -101,6 +102,13 @@ def _analyze(args: argparse.Namespace) -> int:
         raise CoachError(f"cannot write the output: {exc.strerror}: {exc.filename}") from None
     print(summary_text(session))
     return 0
+
+
+def _problem(name: str | None) -> str | None:
+    """The problem's id, checked before any audio is decoded so that a typo fails at once."""
+    from coach.analysis.coverage import find_problem, load_coverage
+
+    return find_problem(name, load_coverage()) if name else None
 
 
 def _marks(value: str | None) -> list[tuple[float, str]]:

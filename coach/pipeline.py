@@ -22,6 +22,7 @@ import numpy as np
 
 from coach.analysis.interview import InterviewOptions, analyze_interview
 from coach.analysis.pauses import find_pauses, think_aloud_metrics
+from coach.prosody import ProsodyOptions, ProsodySample, measure_prosody
 from coach.records import SAMPLE_RATE, AudioBlock, SourceInfo, SpeechRegion, Word
 from coach.session import Session
 from coach.transcribe import SpeechChunk, Transcriber
@@ -46,16 +47,18 @@ class ChunkOptions:
 class AnalysisOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     chunk: ChunkOptions = field(default_factory=ChunkOptions)
+    prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
     interview: InterviewOptions = field(default_factory=InterviewOptions)
     min_pause_s: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class StageOutput:
-    """What the stages produced after one block: new regions, new words, and how far they have got."""
+    """What the stages produced after one block: new regions, words and prosody, and how far they have got."""
 
     regions: tuple[SpeechRegion, ...]
     words: tuple[Word, ...]
+    prosody: tuple[ProsodySample, ...]
     position: float
     """Seconds of audio consumed so far."""
 
@@ -184,34 +187,38 @@ def run_stages(
 ) -> Iterator[StageOutput]:
     """The streaming pipeline: one :class:`StageOutput` per block, then one for the end of the stream.
 
-    Chunks are transcribed on the transcriber's worker threads while the
-    next blocks are read; words come out in chunk order, each as soon as it
-    and every chunk before it are done. At most two chunks per worker wait,
-    so memory stays bounded when the model is slower than the audio.
+    Each chunk is transcribed and measured (pitch, loudness) on the
+    transcriber's worker threads while the next blocks are read; results
+    come out in chunk order, each as soon as it and every chunk before it
+    are done. At most two chunks per worker wait, so memory stays bounded
+    when the model is slower than the audio.
     """
     vad = VoiceActivityDetector(options.vad)
     chunker = Chunker(options.chunk)
     position = 0.0
-    with _Transcription(transcriber) as transcription:
+    with _ChunkWork(transcriber, options.prosody) as work:
         for block in blocks:
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
             position = block.end
-            yield StageOutput(tuple(finished), transcription.submit(chunks), position)
+            words, prosody = work.submit(chunks)
+            yield StageOutput(tuple(finished), words, prosody, position)
         finished = vad.flush()
-        transcription.submit(chunker.flush(finished))
-        yield StageOutput(tuple(finished), transcription.drain(), position)
+        work.submit(chunker.flush(finished))
+        words, prosody = work.drain()
+        yield StageOutput(tuple(finished), words, prosody, position)
 
 
-class _Transcription:
-    """Chunks in, words out in order, on the transcriber's worker threads."""
+class _ChunkWork:
+    """Chunks in; their words and prosody out, in order, from the transcriber's worker threads."""
 
-    def __init__(self, transcriber: Transcriber) -> None:
+    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions) -> None:
         self._transcriber = transcriber
-        self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-asr")
+        self._prosody = prosody
+        self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-chunk")
         self._pending: deque[Future] = deque()
 
-    def __enter__(self) -> _Transcription:
+    def __enter__(self) -> _ChunkWork:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -219,21 +226,28 @@ class _Transcription:
             future.cancel()
         self._pool.shutdown(wait=True)
 
-    def submit(self, chunks: Sequence[SpeechChunk]) -> tuple[Word, ...]:
-        """Queue ``chunks``; return the words of the chunks finished so far, in order."""
+    def submit(self, chunks: Sequence[SpeechChunk]) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+        """Queue ``chunks``; return what the chunks finished so far found, in order."""
         for chunk in chunks:
-            self._pending.append(self._pool.submit(self._transcriber.transcribe, chunk))
-        words: list[Word] = []
-        while self._pending and (self._pending[0].done() or len(self._pending) > 2 * self._transcriber.workers):
-            words.extend(self._pending.popleft().result())
-        return tuple(words)
+            self._pending.append(self._pool.submit(self._process, chunk))
+        limit = 2 * self._transcriber.workers
+        return self._collect(lambda: self._pending[0].done() or len(self._pending) > limit)
 
-    def drain(self) -> tuple[Word, ...]:
-        """Wait for every queued chunk; their words, in order."""
+    def drain(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+        """Wait for every queued chunk."""
+        return self._collect(lambda: True)
+
+    def _process(self, chunk: SpeechChunk) -> tuple[list[Word], list[ProsodySample]]:
+        return self._transcriber.transcribe(chunk), measure_prosody(chunk, self._prosody)
+
+    def _collect(self, ready) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
         words: list[Word] = []
-        while self._pending:
-            words.extend(self._pending.popleft().result())
-        return tuple(words)
+        prosody: list[ProsodySample] = []
+        while self._pending and ready():
+            chunk_words, chunk_prosody = self._pending.popleft().result()
+            words += chunk_words
+            prosody += chunk_prosody
+        return tuple(words), tuple(prosody)
 
 
 def analyze(
@@ -250,20 +264,23 @@ def analyze(
     """
     regions: list[SpeechRegion] = []
     words: list[Word] = []
+    prosody: list[ProsodySample] = []
     position = 0.0
     for out in run_stages(blocks, transcriber, options):
         regions.extend(out.regions)
         words.extend(out.words)
+        prosody.extend(out.prosody)
         position = out.position
         if progress is not None:
             progress(position)
-    return build_session(replace(source, duration_s=position), regions, words, transcriber, options)
+    return build_session(replace(source, duration_s=position), regions, words, prosody, transcriber, options)
 
 
 def build_session(
     source: SourceInfo,
     regions: Sequence[SpeechRegion],
     words: Sequence[Word],
+    prosody: Sequence[ProsodySample],
     transcriber: Transcriber,
     options: AnalysisOptions,
 ) -> Session:
@@ -276,6 +293,7 @@ def build_session(
         pauses=pauses,
         duration_s=source.duration_s,
         talk_span_s=metrics["talk_span_s"],
+        prosody=prosody,
         options=options.interview,
     )
     return Session(

@@ -24,9 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.analysis.text import Pattern, Token, compile_pattern, split_sentences, tokenize, tokens_match
+from coach.analysis.text import Pattern, Token, TokenIndex, compile_pattern, sentence_numbers, split_sentences, tokenize
 from coach.errors import ConfigError
-from coach.records import PhaseSpan, Word
+from coach.records import Evidence, PhaseSpan, Word
 
 DEFAULT_COVERAGE = Path(__file__).resolve().parent.parent / "lexicon" / "coverage.toml"
 
@@ -40,15 +40,6 @@ MAX_EVIDENCE = 3
 SCOPE_PHASE = "requirements phase"
 SCOPE_FALLBACK = f"first {FALLBACK_SHARE:.0%} of the session (no requirements phase found)"
 SCOPE_SESSION = "whole session"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A sentence that shows an item was covered, as transcribed, with its times in seconds."""
-
-    text: str
-    start: float
-    end: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,11 +184,9 @@ def _check(
     scope: str,
 ) -> list[CoverageItem]:
     tokens = tokenize(words)
-    index = _FuzzyIndex(tokens)
+    index = TokenIndex(tokens)
     sentences = split_sentences(tokens)
-    sentence_of = [0] * len(tokens)
-    for n, sentence in enumerate(sentences):
-        sentence_of[sentence.first : sentence.end] = [n] * (sentence.end - sentence.first)
+    sentence_of = sentence_numbers(sentences, len(tokens))
     results = []
     for item in items:
         hits: set[int] = set()  # sentences that cover the item
@@ -214,34 +203,6 @@ def _check(
         )
         results.append(CoverageItem(item.id, item.label, bool(hits), evidence, scope, item.hint))
     return results
-
-
-class _FuzzyIndex:
-    """Where a pattern may start: every token its first word matches, by spelling, sound *or* edit distance.
-
-    :class:`coach.analysis.text.TokenIndex` looks candidates up by exact text and sound key only, so
-    it misses what ``tokens_match`` accepts by edit distance ("region" for "regions"); this index
-    tests each distinct transcript word once per pattern word instead.
-    """
-
-    def __init__(self, tokens: Sequence[Token]) -> None:
-        self._count = len(tokens)
-        self._by_text: dict[str, tuple[Token, list[int]]] = {}
-        for i, token in enumerate(tokens):
-            self._by_text.setdefault(token.text, (token, []))[1].append(i)
-        self._cache: dict[str, list[int]] = {}
-
-    def candidates(self, first_words: tuple[str, ...] | None) -> list[int]:
-        if first_words is None:
-            return list(range(self._count))
-        found: set[int] = set()
-        for word in first_words:
-            if word not in self._cache:
-                self._cache[word] = [
-                    i for token, positions in self._by_text.values() if tokens_match(word, token) for i in positions
-                ]
-            found.update(self._cache[word])
-        return sorted(found)
 
 
 def _vetoed(tokens: Sequence[Token], first: int, end: int, unless: Sequence[Pattern]) -> bool:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, split_sentences, tokenize
+from coach.analysis.text import (Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, sentence_numbers,
+                                 split_sentences, tokenize)
 from coach.errors import ConfigError
 from coach.records import Flag, Pause, PhaseSpan, Word
 
@@ -117,9 +118,7 @@ def find_flags(
     tokens = tokenize(words)
     index = TokenIndex(tokens)
     sentences = split_sentences(tokens)
-    sentence_of = [0] * len(tokens)
-    for n, sentence in enumerate(sentences):
-        sentence_of[sentence.first : sentence.end] = [n] * (sentence.end - sentence.first)
+    sentence_of = sentence_numbers(sentences, len(tokens))
     spans: dict[str, list[tuple[int, int]]] = {}
     for rules in lexicon.categories.values():
         found = []

@@ -8,13 +8,17 @@ without touching the audio.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.analysis.coverage import (DEFAULT_COVERAGE, CoverageItem, find_problem, fired_coverage, load_coverage,
+                                     problem_coverage)
+from coach.analysis.delivery import DeliveryOptions, delivery_report
 from coach.analysis.flags import DEFAULT_LEXICON, find_flags, load_lexicon
 from coach.analysis.phases import DEFAULT_CUES, find_phases, load_phase_cues, phases_from_marks
 from coach.analysis.score import score_session
 from coach.analysis.timing import allocate_time
+from coach.prosody import ProsodySample
 from coach.records import Flag, Pause, PhaseSpan, SpeechRegion, Word
 
 
@@ -25,9 +29,11 @@ class InterviewOptions:
     marks: tuple[tuple[float, str], ...] = ()
     """The user's own phase marks (seconds, phase); when given they replace the detected phases."""
     problem: str | None = None
-    """A common problem's id ("rate-limiter"), to check its key points."""
+    """A common problem ("rate-limiter", "URL shortener"), to check its key points."""
     lexicon: str = str(DEFAULT_LEXICON)
     phase_cues: str = str(DEFAULT_CUES)
+    coverage: str = str(DEFAULT_COVERAGE)
+    delivery: DeliveryOptions = field(default_factory=DeliveryOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +51,12 @@ def analyze_interview(
     pauses: Sequence[Pause],
     duration_s: float,
     talk_span_s: float,
+    prosody: Sequence[ProsodySample] = (),
     options: InterviewOptions = InterviewOptions(),
 ) -> InterviewAnalysis:
     lexicon = load_lexicon(Path(options.lexicon))
+    coverage_lexicon = load_coverage(Path(options.coverage))
+    problem = find_problem(options.problem, coverage_lexicon) if options.problem else None
     if options.marks:
         phases = phases_from_marks(options.marks, duration_s=duration_s, speech=speech)
     else:
@@ -68,10 +77,29 @@ def analyze_interview(
         talk_span_s=session_s,
     )
     counts = {name: sum(f.category == name for f in flags) for name in lexicon.categories}
+    delivery = delivery_report(prosody, words, pauses, duration_s=duration_s, options=options.delivery)
+    coverage = {
+        "fired": [_item_json(i) for i in fired_coverage(words, phases, coverage_lexicon, duration_s=duration_s)],
+        "problem": problem,
+        "key_points": [_item_json(i) for i in problem_coverage(problem, words, coverage_lexicon)] if problem else [],
+    }
     feedback = {
         "phases_from": "marks" if options.marks else "transcript",
         "time_allocation": allocation.to_json(),
         "flag_counts": counts,
         "score": score.to_json(),
+        "delivery": delivery.to_json(),
+        "coverage": coverage,
     }
     return InterviewAnalysis(tuple(phases), tuple(flags), feedback)
+
+
+def _item_json(item: CoverageItem) -> dict:
+    return {
+        "id": item.id,
+        "label": item.label,
+        "covered": item.covered,
+        "scope": item.scope,
+        "hint": item.hint,
+        "evidence": [{"text": e.text, "start": round(e.start, 2), "end": round(e.end, 2)} for e in item.evidence],
+    }

@@ -238,6 +238,14 @@ def split_sentences(tokens: Sequence[Token]) -> list[Sentence]:
     return sentences
 
 
+def sentence_numbers(sentences: Sequence[Sentence], n_tokens: int) -> list[int]:
+    """For each token, the number of the sentence that holds it."""
+    numbers = [0] * n_tokens
+    for n, sentence in enumerate(sentences):
+        numbers[sentence.first : sentence.end] = [n] * (sentence.end - sentence.first)
+    return numbers
+
+
 class TokenIndex:
     """Positions of each distinct token, to find where a pattern may start without trying every position."""
 
