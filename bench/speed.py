@@ -45,11 +45,12 @@ def measure(cmd: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, proc.returncode
 
 
-def commands(audio: Path, out_dir: Path, run: int) -> dict[str, tuple[list[str], Path]]:
+def commands(audio: Path, out_dir: Path, run: int, coach_args: list[str]) -> dict[str, tuple[list[str], Path]]:
     coach_out = out_dir / f"coach_{run}.json"
     plain_out = out_dir / f"plain_{run}.json"
     return {
-        "coach": ([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(coach_out)], coach_out),
+        "coach": ([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(coach_out), *coach_args],
+                  coach_out),
         "plain": ([sys.executable, str(BENCH / "plain_faster_whisper.py"), str(audio), str(plain_out)], plain_out),
     }
 
@@ -74,6 +75,7 @@ def main(argv=None) -> int:
                         "(default: bench/out/long_*.flac)")
     parser.add_argument("--only", choices=["coach", "plain"], help="run just one of the two")
     parser.add_argument("--keep", type=Path, help="keep the output JSONs in this folder")
+    parser.add_argument("--coach-args", default="", help="extra arguments for coach analyze, e.g. '--beam-size 2'")
     args = parser.parse_args(argv)
 
     audio = args.file
@@ -94,7 +96,7 @@ def main(argv=None) -> int:
         out_dir = args.keep or Path(tmp)
         out_dir.mkdir(parents=True, exist_ok=True)
         for run in range(args.repeat):
-            cmds = commands(audio, out_dir, run)
+            cmds = commands(audio, out_dir, run, args.coach_args.split())
             for name in names:
                 cmd, out_json = cmds[name]
                 wall, rss, code = measure(cmd)

@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser("analyze", help="analyse a recording: pauses, pace, transcript")
     analyze.add_argument("file", type=Path, help="audio or video file (wav, flac, mp3, m4a, ogg, opus, webm, mp4, ...)")
     analyze.add_argument("--json", type=Path, metavar="OUT", help="write the session document (coach.session/1) here")
-    analyze.add_argument("--report", type=Path, metavar="OUT.md", help="write a Markdown report here")
+    analyze.add_argument("--report", type=Path, metavar="OUT.md", help="write the coaching report (Markdown) here")
+    analyze.add_argument("--html", type=Path, metavar="OUT.html", help="write the coaching report as an HTML page here")
     analyze.add_argument("--min-pause", type=float, default=2.0, metavar="S", help="shortest silence reported as a pause (default 2.0 s)")
     interview = analyze.add_argument_group("interview")
     interview.add_argument("--plan", default="auto", choices=["auto", "45", "60"], help="time plan to compare against (default: the nearer plan, scaled to the session)")
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: CUDA if available, else CPU)")
     model.add_argument("--compute-type", default="auto", help="CTranslate2 compute type, e.g. int8, float16 (default: int8 on CPU, float16 on CUDA)")
     model.add_argument("--threads", type=int, default=0, help="CPU threads for the model (default: one per core)")
+    model.add_argument("--beam-size", type=int, default=None, metavar="N", help="beam width: larger is slower and a little more accurate (default 3)")
     progress = analyze.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
@@ -68,12 +70,12 @@ def _analyze(args: argparse.Namespace) -> int:
     from coach.analysis.interview import InterviewOptions
     from coach.audio import open_audio
     from coach.pipeline import AnalysisOptions, analyze
-    from coach.report import markdown_report, summary_text
+    from coach.report import html_report, markdown_report, summary_text
     from coach.transcribe import Transcriber, TranscriberOptions
 
     if args.min_pause <= 0:
         raise CoachError("--min-pause must be a positive number of seconds")
-    for out in (args.json, args.report):
+    for out in (args.json, args.report, args.html):
         if out is not None and not out.parent.is_dir():
             raise CoachError(f"{out}: the folder {out.parent} does not exist")
     problem = _problem(args.problem)
@@ -85,6 +87,7 @@ def _analyze(args: argparse.Namespace) -> int:
             device=args.device,
             compute_type=args.compute_type,
             cpu_threads=args.threads,
+            **({"beam_size": args.beam_size} if args.beam_size is not None else {}),
         )
     )
     options = AnalysisOptions(
@@ -98,6 +101,8 @@ def _analyze(args: argparse.Namespace) -> int:
             session.write_json(args.json)
         if args.report:
             args.report.write_text(markdown_report(session), encoding="utf-8")
+        if args.html:
+            args.html.write_text(html_report(session), encoding="utf-8")
     except OSError as exc:
         raise CoachError(f"cannot write the output: {exc.strerror}: {exc.filename}") from None
     print(summary_text(session))

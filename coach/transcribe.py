@@ -115,10 +115,10 @@ class TranscriberOptions:
     decoders of one thread each rather than one decoder of many threads:
     tiny's matrices are too small to share well, and two single-thread
     decoders got through the same chunks 1.5x faster than one with two
-    threads on a 2-core machine. ``beam_size`` 2 is the smallest
-    beam within 2 WER points of plain faster-whisper (beam 5) on the mock
-    interviews; greedy decoding was ~4 points worse for ~15 % less time
-    (bench/eval_transcribe.py). ``keep_fillers`` prompts the model to write
+    threads on a 2-core machine. ``beam_size`` 3: on the 44.6-minute
+    benchmark interview beam 2 was 3.2 WER points behind plain
+    faster-whisper's beam 5 and beam 3 only 0.8, for 3% more time
+    (bench/speed.py); greedy decoding was ~4 points worse again. ``keep_fillers`` prompts the model to write
     "um"/"uh" instead of dropping them. ``padding_s`` is the audio kept
     either side of each speech region.
     """
@@ -128,7 +128,7 @@ class TranscriberOptions:
     device: str = "auto"
     compute_type: str = "auto"
     cpu_threads: int = 0
-    beam_size: int = 2
+    beam_size: int = 3
     keep_fillers: bool = True
     language: str = "en"
     padding_s: float = 0.15

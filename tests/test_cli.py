@@ -20,13 +20,14 @@ def run(capsys, *args):
 @pytest.fixture(scope="module")
 def sample_session(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")
-    code = main(["analyze", str(SAMPLE), "--json", str(out / "s.json"), "--report", str(out / "s.md")])
+    code = main(["analyze", str(SAMPLE), "--json", str(out / "s.json"), "--report", str(out / "s.md"),
+                 "--html", str(out / "s.html"), "--problem", "News Feed"])
     assert code == 0
-    return json.loads((out / "s.json").read_text()), (out / "s.md").read_text()
+    return json.loads((out / "s.json").read_text()), (out / "s.md").read_text(), (out / "s.html").read_text()
 
 
 def test_sample_session_document(sample_session):
-    doc, _ = sample_session
+    doc, _, _ = sample_session
     truth = json.loads(SAMPLE.with_suffix(".json").read_text())
     assert doc["schema"] == "coach.session/1"
     assert doc["source"]["sample_rate"] == 16000 and doc["source"]["channels"] == 1
@@ -50,10 +51,31 @@ def test_sample_session_document(sample_session):
     assert 0.5 < m["speaking_ratio"] < 1.0 and 100 < m["words_per_minute"] < 250
 
 
+def test_sample_interview_feedback(sample_session):
+    doc, _, _ = sample_session
+    assert [p["phase"] for p in doc["phases"]][:1] == ["requirements"]
+    assert doc["phases"][0]["start"] == 0.0 and doc["phases"][-1]["end"] == doc["source"]["duration_s"]
+    categories = {f["category"] for f in doc["flags"]}
+    assert {"filler", "clarifying_question", "check_in"} <= categories
+    assert doc["score"]["max_total"] == 50 and len(doc["score"]["items"]) == 7
+    assert {r["phase"] for r in doc["time_allocation"]["phases"]} == {
+        "requirements", "estimation", "high_level_design", "deep_dive", "wrap_up"}
+    assert doc["coverage"]["problem"] == "news-feed" and doc["coverage"]["key_points"]
+    assert doc["delivery"]["pitch"]["median_hz"] and doc["top_fixes"]
+
+
 def test_sample_report(sample_session):
-    _, report = sample_session
-    assert "## Where you went quiet" in report and "## Transcript" in report
+    _, report, page = sample_session
+    for section in ("## Top", "## Time allocation", "## Score", "## Thinking out loud", "## Language",
+                    "## Requirements covered (FIRED)", "## Key points of the news feed problem", "## Transcript"):
+        assert section in report
     assert "quiet 10." in report or "quiet 9." in report
+    assert page.startswith("<!doctype html>") and page.count("<table>") >= 5 and "<strong>" in page
+
+
+def test_unknown_problem_fails_before_decoding(tmp_path, capsys):
+    code, _, err = run(capsys, tmp_path / "not-even-there.wav", "--problem", "space elevator")
+    assert code == 1 and "unknown problem" in err and err.count("\n") == 1
 
 
 def test_summary_on_stdout(capsys):

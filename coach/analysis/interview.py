@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coach.analysis.advice import top_fixes
 from coach.analysis.coverage import (DEFAULT_COVERAGE, CoverageItem, find_problem, fired_coverage, load_coverage,
                                      problem_coverage)
 from coach.analysis.delivery import DeliveryOptions, delivery_report
@@ -91,6 +92,9 @@ def analyze_interview(
         "delivery": delivery.to_json(),
         "coverage": coverage,
     }
+    fixes = top_fixes(words=words, pauses=pauses, phases=phases, flags=flags, allocation=feedback["time_allocation"],
+                      score=feedback["score"], delivery=feedback["delivery"])
+    feedback["top_fixes"] = [fix.to_json() for fix in fixes]
     return InterviewAnalysis(tuple(phases), tuple(flags), feedback)
 
 
