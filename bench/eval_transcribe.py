@@ -24,7 +24,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coach.audio import decode_blocks  # noqa: E402
-from coach.records import SAMPLE_RATE, SpeechRegion  # noqa: E402
+from coach.pipeline import run_stages  # noqa: E402
+from coach.records import SAMPLE_RATE, AudioBlock, SpeechRegion  # noqa: E402
 from coach.transcribe import SpeechChunk, Transcriber, TranscriberOptions  # noqa: E402
 
 FILLERS = {
@@ -98,24 +99,15 @@ def make_chunks(audio: np.ndarray, regions: list[SpeechRegion], max_speech: floa
     return chunks
 
 
-def vad_regions(audio: np.ndarray) -> list[SpeechRegion] | None:
-    """Regions from coach.vad if a batch entry point exists; None otherwise."""
-    try:
-        from coach import vad
-    except ImportError:
-        return None
-    fn = getattr(vad, "speech_regions", None)
-    if fn is None:
-        return None
-    try:
-        return list(fn(audio))
-    except TypeError:
-        return None
+def through_pipeline(tr: Transcriber, audio: np.ndarray) -> str:
+    """What `coach analyze` would write: the real streaming stages (VAD, chunker, transcriber) over the audio."""
+    blocks = (AudioBlock(i, audio[i : i + SAMPLE_RATE // 2]) for i in range(0, len(audio), SAMPLE_RATE // 2))
+    return " ".join(w.text for out in run_stages(blocks, tr) for w in out.words)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--audio", type=Path, default=Path("/work/shared/audio"))
+    ap.add_argument("--audio", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "audio")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-file", default="mock/d2_chat_strong")
     ap.add_argument("--repeats", type=int, default=3)
@@ -130,11 +122,11 @@ def main() -> None:
     transcribers = {name: Transcriber(o) for name, o in variants.items()}
     model_path = transcribers["ours, filler prompt"].info.path
     plain = WhisperModel(model_path, device="cpu", compute_type="int8")
-    systems = {"plain faster-whisper": lambda a, regions=None: plain_whisper(plain, a)} | {
-        name: (lambda a, regions=None, t=tr: ours(t, a, regions)) for name, tr in transcribers.items()
-    }
+    systems = {"plain faster-whisper": lambda a: plain_whisper(plain, a)} | {
+        name: (lambda a, t=tr: ours(t, a)) for name, tr in transcribers.items()
+    } | {"coach pipeline (our VAD)": lambda a: through_pipeline(transcribers["ours, filler prompt"], a)}
 
-    # --- fillers + WER on MFA clips (each whole file one region) ---
+    # --- fillers + WER on MFA clips (each whole file one region, and through the whole pipeline) ---
     real = args.audio / "real"
     refs = {}
     for line in (real / "mfa/mfa_refs.tsv").read_text().splitlines():
@@ -182,7 +174,6 @@ def main() -> None:
     ref = " ".join(u["text"] for u in meta["utterances"])
     audio = load(stem.with_suffix(".flac"))
     truth = [SpeechRegion(u["start"], u["end"]) for u in meta["utterances"]]
-    found = vad_regions(audio)
     print(f"\nspeed: {stem.name}, {len(audio) / SAMPLE_RATE:.0f} s audio, {len(truth)} utterances, best of {args.repeats}")
     runs = {"plain faster-whisper (beam 5)": lambda: plain_whisper(plain, audio)}
     for name, tr in transcribers.items():
@@ -190,9 +181,7 @@ def main() -> None:
     for beam in sorted({1, 2, 3, 5} - {base.beam_size}):
         tr = Transcriber(replace(base, beam_size=beam))
         runs[f"ours, filler prompt, beam {beam}"] = lambda t=tr: ours(t, audio, truth)
-    if found is not None:
-        tr = transcribers["ours, filler prompt"]
-        runs["ours, filler prompt, coach.vad regions"] = lambda: ours(tr, audio, found)
+    runs["coach pipeline (our VAD)"] = lambda: through_pipeline(transcribers["ours, filler prompt"], audio)
     # Interleave repeats so load from other jobs hits every system alike; keep the fastest.
     best: dict[str, float] = {}
     text: dict[str, str] = {}

@@ -164,7 +164,9 @@ class Chunker:
         return pieces
 
     def _quietest_point(self, earliest: float, latest: float) -> float:
-        window = int(0.05 * SAMPLE_RATE)
+        # 150 ms: long enough that the quietest window is a breath between words, not a stop consonant
+        # inside one (a cut inside a word makes Whisper invent text at the chunk's edge)
+        window = int(0.15 * SAMPLE_RATE)
         first, samples = self._audio.slice(earliest, latest)
         usable = len(samples) // window * window
         if usable < 2 * window:

@@ -200,7 +200,7 @@ class Transcriber:
         for segment in segments:
             if not self._keep_segment(segment):
                 continue
-            for w in segment.words or ():
+            for w in _drop_invented(_join_continuations(segment.words or ())):
                 word = _map_word(w, pieces)
                 if word is not None and _inside_regions(word, chunk.regions, self.options.padding_s):
                     words.append(word)
@@ -328,7 +328,64 @@ def _spans(chunk: SpeechChunk, pad: int, merge_gap: int) -> list[list[int]]:
     return spans
 
 
-def _map_word(w, pieces: list[_Piece]) -> Word | None:
+INVENTED_RUN_WORDS = 3
+"""A run of at least this many words, each squeezed into almost no time and doubtful, was not heard..."""
+INVENTED_MEAN_S = 0.1
+"""...when their mean duration is under this (spoken words last 0.2-0.4 s)..."""
+INVENTED_MEAN_PROBABILITY = 0.5
+"""...and their mean probability under this. Whisper writes such runs where its input is cut mid-word
+("Uh, uh, so, uh, we plan to try and" at a chunk boundary) and after the last word ("Thank you for
+joining us."): the alignment finds no audio for them, so it gives them zero length."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RawWord:
+    """A faster-whisper word with continuation pieces joined: what :func:`_map_word` reads."""
+
+    word: str
+    start: float
+    end: float
+    probability: float
+
+
+def _join_continuations(words) -> list[_RawWord]:
+    """Join the pieces faster-whisper splits a word into ("side", "-by", "-side"; "20", ",000").
+
+    A new word starts with a space; a piece without one continues the word before it.
+    """
+    joined: list[_RawWord] = []
+    for w in words:
+        if joined and w.word and not w.word[0].isspace() and w.word.strip()[:1] in "-,.'":
+            last = joined[-1]
+            joined[-1] = _RawWord(last.word + w.word, last.start, w.end, min(last.probability, w.probability))
+        else:
+            joined.append(_RawWord(w.word, w.start, w.end, w.probability))
+    return joined
+
+
+def _drop_invented(words: list[_RawWord]) -> list[_RawWord]:
+    """Words minus the runs Whisper invented (see :data:`INVENTED_MEAN_PROBABILITY`)."""
+    squeezed = [w.end - w.start < INVENTED_MEAN_S or w.probability < INVENTED_MEAN_PROBABILITY for w in words]
+    keep = [True] * len(words)
+    i = 0
+    while i < len(words):
+        if not squeezed[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(words) and squeezed[j]:
+            j += 1
+        run = words[i:j]
+        if (len(run) >= INVENTED_RUN_WORDS
+                and sum(w.end - w.start for w in run) / len(run) < INVENTED_MEAN_S
+                and sum(w.probability for w in run) / len(run) < INVENTED_MEAN_PROBABILITY):
+            keep[i:j] = [False] * len(run)
+            log.debug("dropped invented words %r", "".join(w.word for w in run))
+        i = j
+    return [w for w, k in zip(words, keep) if k]
+
+
+def _map_word(w: _RawWord, pieces: list[_Piece]) -> Word | None:
     """A faster-whisper word as a :class:`Word` on the recording clock, or None if past the input."""
     text = w.word.strip()
     if not text:
