@@ -203,10 +203,11 @@ def run_stages(
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
             position = block.end
-            words, prosody = work.submit(chunks)
+            work.add(chunks)
+            words, prosody = work.ready()
             yield StageOutput(tuple(finished), words, prosody, position)
         finished = vad.flush()
-        work.submit(chunker.flush(finished))
+        work.add(chunker.flush(finished))
         words, prosody = work.drain()
         yield StageOutput(tuple(finished), words, prosody, position)
 
@@ -228,15 +229,18 @@ class _ChunkWork:
             future.cancel()
         self._pool.shutdown(wait=True)
 
-    def submit(self, chunks: Sequence[SpeechChunk]) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
-        """Queue ``chunks``; return what the chunks finished so far found, in order."""
+    def add(self, chunks: Sequence[SpeechChunk]) -> None:
+        """Queue ``chunks`` for the workers."""
         for chunk in chunks:
             self._pending.append(self._pool.submit(self._process, chunk))
+
+    def ready(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+        """What the chunks finished so far found, in order; waits only while too many chunks are queued."""
         limit = 2 * self._transcriber.workers
         return self._collect(lambda: self._pending[0].done() or len(self._pending) > limit)
 
     def drain(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
-        """Wait for every queued chunk."""
+        """Wait for every queued chunk; what they found, in order."""
         return self._collect(lambda: True)
 
     def _process(self, chunk: SpeechChunk) -> tuple[list[Word], list[ProsodySample]]:

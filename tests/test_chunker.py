@@ -77,3 +77,48 @@ def test_silence_is_not_kept_in_memory():
     audio = np.zeros(600 * SAMPLE_RATE, dtype=np.float32)
     feed(chunker, audio, [])
     assert chunker.held_s <= 1.5
+
+
+class _SlowModel:
+    """Stands in for the transcriber in an ordering test: chunk n finishes when the test says so."""
+
+    workers = 2
+
+    def __init__(self):
+        import threading
+
+        self.release = {}
+        self._lock = threading.Lock()
+
+    def transcribe(self, chunk):
+        from coach.records import Word
+
+        n = int(chunk.start)
+        with self._lock:
+            event = self.release.setdefault(n, __import__("threading").Event())
+        event.wait(5)
+        return [Word(chunk.start, chunk.start + 0.5, f"w{n}", 1.0)]
+
+
+def test_chunk_work_keeps_order_and_loses_nothing():
+    import threading
+
+    from coach.pipeline import _ChunkWork
+    from coach.prosody import ProsodyOptions
+    from coach.transcribe import SpeechChunk
+
+    model = _SlowModel()
+    chunks = [SpeechChunk(float(n), np.zeros(800, dtype=np.float32), (SpeechRegion(n, n + 0.05),)) for n in range(5)]
+    for n in range(5):
+        model.release[n] = threading.Event()
+    with _ChunkWork(model, ProsodyOptions()) as work:
+        work.add(chunks[:2])
+        model.release[1].set()  # the second finishes first: nothing may come out before the first
+        words, _ = work.ready()
+        assert words == ()
+        model.release[0].set()
+        work.add(chunks[2:])
+        for n in range(2, 5):
+            model.release[n].set()
+        collected = list(work.ready()[0]) + list(work.drain()[0])
+    assert [w.text for w in collected] == ["w0", "w1", "w2", "w3", "w4"]

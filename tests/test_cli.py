@@ -153,3 +153,30 @@ def test_no_traceback_from_the_real_command(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "coach", "analyze", str(bad)], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_the_streaming_pipeline_loses_no_chunk(tmp_path):
+    """Every chunk's words reach the session, in order, however the worker threads finish."""
+    from coach.audio import open_audio
+    from coach.pipeline import AnalysisOptions, ChunkOptions, Chunker, run_stages
+    from coach.transcribe import Transcriber
+    from coach.vad import VoiceActivityDetector
+
+    sentences = ["First we clarify the requirements.", "Then we estimate the traffic per second.",
+                 "Next the high level design with a cache.", "Finally we discuss what happens when it fails."]
+    pieces = []
+    for n, text in enumerate(sentences):
+        pieces += [speak(tmp_path / f"{n}.wav", text), np.zeros(16000 * 3, dtype=np.float32)]
+    path = write_wav(tmp_path / "talk.wav", np.concatenate(pieces))
+    # small chunks, so that several are in flight at once and some finish while others wait
+    options = AnalysisOptions(chunk=ChunkOptions(max_speech_s=3.0))
+    transcriber = Transcriber()
+    streamed = [w.text for out in run_stages(open_audio(path).blocks(), transcriber, options) for w in out.words]
+
+    vad, chunker, chunks = VoiceActivityDetector(options.vad), Chunker(options.chunk), []
+    for block in open_audio(path).blocks():
+        finished = vad.push(block.samples)
+        chunks += chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
+    chunks += chunker.flush(vad.flush())
+    one_by_one = [w.text for chunk in chunks for w in transcriber.transcribe(chunk)]
+    assert len(chunks) >= 4 and streamed == one_by_one
