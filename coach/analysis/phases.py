@@ -83,9 +83,9 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     if unknown:
         raise ConfigError(f"{path}: unknown phase(s) {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
     return PhaseCues(
-        announce={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
-        cues={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
-        weak_cues={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
+        announce={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
+        cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
+        weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
         flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
         decoder=decoder,
     )

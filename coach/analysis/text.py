@@ -99,11 +99,23 @@ def sound_key(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
-def tokens_match(pattern: str, token: Token) -> bool:
-    """Does one pattern word match one transcript token, allowing for ASR misspellings?"""
-    if pattern == token.text:
+FUZZY_ALONE_MIN = 8
+"""A word standing alone in a pattern is matched loosely only from this length on: short words have
+real neighbours ("shard" and "shared" sound alike), long ones rarely do."""
+
+
+def tokens_match(pattern: str, token: Token, fuzzy: bool = True) -> bool:
+    """Does one pattern word match one transcript token, allowing for ASR misspellings?
+
+    With ``fuzzy`` off (a pattern of one short word, with no phrase around it to confirm a
+    near-miss), only the word itself and its plural match.
+    """
+    text = token.text
+    if pattern == text or text in (pattern + "s", pattern + "es") or (pattern.endswith("y") and text == pattern[:-1] + "ies"):
         return True
-    if len(pattern) < 4 or len(token.text) < 4 or pattern.isdigit() or token.text.isdigit():
+    if not fuzzy and len(pattern) < FUZZY_ALONE_MIN:
+        return False
+    if len(pattern) < 4 or len(text) < 4 or pattern.isdigit() or text.isdigit():
         return False
     if sound_key(pattern) == token.key and len(token.key) >= 2 and abs(len(pattern) - len(token.text)) <= 2:
         return True
@@ -132,6 +144,7 @@ class Pattern:
 
     source: str
     anchored: bool  # must begin a sentence
+    fuzzy: bool  # more than one word: the phrase confirms a near-miss of one of them
     parts: tuple  # each: ("word", (alternatives...), comma) | ("gap",) | ("vocab", ((tokens...), ...))
 
     def find(self, tokens: Sequence[Token], index: TokenIndex | None = None) -> Iterator[tuple[int, int]]:
@@ -140,7 +153,7 @@ class Pattern:
         With an ``index`` only the positions whose token could begin a match
         are tried, which makes a lexicon of hundreds of patterns cheap.
         """
-        starts = range(len(tokens)) if index is None else index.candidates(self._first_words())
+        starts = range(len(tokens)) if index is None else index.candidates(self._first_words(), self.fuzzy)
         for i in starts:
             if self.anchored and not starts_sentence(tokens, i):
                 continue
@@ -175,7 +188,7 @@ class Pattern:
             return None
         if kind == "word":
             _, alternatives, comma = self.parts[part]
-            if i < len(tokens) and any(tokens_match(a, tokens[i]) for a in alternatives):
+            if i < len(tokens) and any(tokens_match(a, tokens[i], self.fuzzy) for a in alternatives):
                 if comma and not tokens[i].comma_after:
                     return None
                 return self._match_at(tokens, i + 1, part + 1)
@@ -183,7 +196,7 @@ class Pattern:
         _, entries = self.parts[part]  # vocab: the longest entry that matches wins
         for entry in entries:
             n = len(entry)
-            if i + n <= len(tokens) and all(tokens_match(w, t) for w, t in zip(entry, tokens[i : i + n])):
+            if i + n <= len(tokens) and all(tokens_match(w, t, self.fuzzy) for w, t in zip(entry, tokens[i : i + n])):
                 end = self._match_at(tokens, i + n, part + 1)
                 if end is not None:
                     return end
@@ -254,17 +267,19 @@ class TokenIndex:
         self._positions: dict[Token, list[int]] = {}
         for i, token in enumerate(tokens):
             self._positions.setdefault(_shape(token), []).append(i)
-        self._cache: dict[str, list[int]] = {}
+        self._cache: dict[tuple[str, bool], list[int]] = {}
 
-    def candidates(self, first_words: tuple[str, ...] | None) -> list[int]:
+    def candidates(self, first_words: tuple[str, ...] | None, fuzzy: bool = True) -> list[int]:
         if first_words is None:
             return list(range(self._count))
         found: set[int] = set()
         for word in first_words:
-            if word not in self._cache:
+            if (word, fuzzy) not in self._cache:
                 # the same test as the match itself, once per distinct token rather than per position
-                self._cache[word] = [i for shape, at in self._positions.items() if tokens_match(word, shape) for i in at]
-            found.update(self._cache[word])
+                self._cache[word, fuzzy] = [
+                    i for shape, at in self._positions.items() if tokens_match(word, shape, fuzzy) for i in at
+                ]
+            found.update(self._cache[word, fuzzy])
         return sorted(found)
 
 
@@ -273,8 +288,12 @@ def _shape(token: Token) -> Token:
     return Token(token.text, token.key, 0, 0.0, 0.0, False, False, False)
 
 
-def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]]) -> Pattern:
-    """Compile one pattern (syntax in the module docstring); ``{name}`` must be a key of ``vocab``."""
+def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]], *, loose: bool = False) -> Pattern:
+    """Compile one pattern (syntax in the module docstring); ``{name}`` must be a key of ``vocab``.
+
+    A pattern of one word matches near-misses only when ``loose``: right for evidence that is
+    weighed in bulk (phase cues), wrong for a flag shown to the user as a claim.
+    """
     parts: list[tuple] = []
     words = source.lower().split()
     anchored = bool(words) and words[0] == "^"
@@ -298,7 +317,8 @@ def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]]) -> Pattern:
             parts.append(("word", alternatives, comma))
     if not parts:
         raise ValueError(f"pattern {source!r} has no words")
-    return Pattern(source, anchored, tuple(parts))
+    wordy = [p for p in parts if p[0] != "gap"]
+    return Pattern(source, anchored, loose or len(wordy) > 1, tuple(parts))
 
 
 def _words(text: str) -> list[str]:
