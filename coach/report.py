@@ -127,7 +127,7 @@ def _fixes(fixes: Sequence[dict]) -> list[Block]:
         return []
     items = []
     for fix in fixes:
-        moments = "; ".join(f"{clock(m['start'])} {_quote(m['text'])}" for m in fix["moments"])
+        moments = "; ".join(f"{clock(m['start'])} {m['text']}" for m in fix["moments"])
         items.append(f"**{fix['title']}.** {fix['why']}" + (f" When: {moments}." if moments else ""))
     return [Heading(2, f"Top {len(fixes)} things to fix"), Bullets(tuple(items), ordered=True)]
 
@@ -143,7 +143,9 @@ def _time(session: Session) -> list[Block]:
     source = "your marks" if session.feedback.get("phases_from") == "marks" else "what you said"
     blocks: list[Block] = [
         Heading(2, "Time allocation"),
-        Paragraph(f"Against the {allocation['plan']}-minute plan; phases found from {source}."),
+        Paragraph(f"Against the {allocation['plan']}-minute plan"
+                  + ("" if allocation["scale"] == 1 else f", scaled to this {clock(allocation['session_s'])} session")
+                  + f"; phases found from {source}."),
         Table(("phase", "planned", "actual", "of budget", "status"), rows),
     ]
     if allocation["findings"]:
@@ -244,7 +246,8 @@ def _delivery(delivery: dict | None) -> list[Block]:
         facts.append(f"level {loudness['median_db']:.0f} dBFS")
     blocks: list[Block] = [Heading(2, "Delivery")]
     if facts:
-        blocks.append(Paragraph("; ".join(facts).capitalize() + "."))
+        text = "; ".join(facts)
+        blocks.append(Paragraph(text[0].upper() + text[1:] + "."))
     if delivery["notes"]:
         blocks.append(Bullets(tuple(delivery["notes"])))
     return blocks

@@ -76,7 +76,7 @@ def _silences(words: Sequence[Word], pauses: Sequence[Pause]) -> Fix | None:
     if not long:
         return None
     moments = tuple(
-        Evidence(f"quiet {p.duration:.0f} s after \"{_before(words, p.start)}\"", p.start, p.end)
+        Evidence(f"{p.duration:.0f} s of silence after “{_before(words, p.start)}”", p.start, p.end)
         for p in sorted(long[:MAX_MOMENTS], key=lambda p: p.start)
     )
     total = sum(p.duration for p in long)
@@ -109,12 +109,12 @@ def _requirements(phases: Sequence[PhaseSpan], by: dict, lost: float) -> Fix | N
     jumped = design is not None and (first_requirements is None or design.start < first_requirements.start)
     if lost < 2 and not jumped:
         return None
-    moments = (Evidence(f"started on {PHASE_NAMES[design.phase]} here", design.start, design.start),) if jumped else ()
+    moments = (Evidence(f"started on the {PHASE_NAMES[design.phase]}", design.start, design.start),) if jumped else ()
     moments += _moments(questions)[: MAX_MOMENTS - len(moments)]
     return Fix(
         "Clarify the requirements before designing",
         (f"{'You went straight into the design' if jumped else 'The requirements phase was thin'} "
-         f"and asked {len(questions)} clarifying question{'s' if len(questions) != 1 else ''}. Spend the first "
+         f"and asked {_count(len(questions), 'clarifying question')}. Spend the first "
          "minutes on features, users, scale, latency and consistency (FIRED) before drawing anything."),
         moments,
         weight=lost + (3 if jumped else 0),
@@ -138,7 +138,7 @@ def _time(allocation: dict, phases: Sequence[PhaseSpan], lost: float) -> Fix | N
     if not problems or lost < 2:
         return None
     moments = tuple(
-        Evidence(f"{PHASE_NAMES[p.phase]} from {clock(p.start)} to {clock(p.end)}", p.start, p.end)
+        Evidence(f"the {PHASE_NAMES[p.phase]}, {clock(p.start)} to {clock(p.end)}", p.start, p.end)
         for p in phases
         if any(r["phase"] == p.phase and r["status"] == "over" for r in problems)
     )[:MAX_MOMENTS]
@@ -251,7 +251,17 @@ def _monotone(delivery: dict) -> Fix | None:
 
 
 def _moments(flags: Sequence[Flag]) -> tuple[Evidence, ...]:
-    return tuple(Evidence(f.text, f.start, f.end) for f in sorted(flags, key=lambda f: f.start)[:MAX_MOMENTS])
+    """The first few flags as quotations of what was said."""
+    return tuple(Evidence(f"“{_shorten(f.text)}”", f.start, f.end)
+                 for f in sorted(flags, key=lambda f: f.start)[:MAX_MOMENTS])
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"no {thing}" if n == 0 else f"one {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _before(words: Sequence[Word], t: float, n: int = 6) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coach.analysis.text import (Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, sentence_numbers,
-                                 split_sentences, tokenize)
+                                 split_sentences, starts_sentence, tokenize)
 from coach.errors import ConfigError
 from coach.records import Flag, Pause, PhaseSpan, Word
 
@@ -165,11 +165,12 @@ def _guarded(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Gua
 
 
 def _sentence_bounds(tokens: Sequence[Token], first: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The sentence around tokens [first, end), within [lo, hi): it ends at punctuation or at a pause."""
     start = first
-    while start > lo and not tokens[start - 1].sentence_end:
+    while start > lo and not starts_sentence(tokens, start, lead_ins=False):
         start -= 1
     stop = end
-    while stop < hi and not tokens[stop - 1].sentence_end:
+    while stop < hi and not starts_sentence(tokens, stop, lead_ins=False):
         stop += 1
     return start, stop
 

@@ -101,7 +101,7 @@ def score_session(
 def _requirements(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: TimeAllocation) -> RubricItem:
     questions = by.get("clarifying_question", [])
     points = min(3, len(questions))
-    reasons = [f"{len(questions)} clarifying question{'s' if len(questions) != 1 else ''} (1 point each, up to 3)"]
+    reasons = [f"{len(questions) or 'no'} clarifying question{'s' if len(questions) != 1 else ''} (1 point each, up to 3)"]
     row = _row(allocation, "requirements")
     if row.actual_s and row.ratio >= 0.3:
         points += 1
@@ -158,12 +158,14 @@ def _depth(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: T
     inside = lambda f: any(p.start <= f.start < p.end for p in spans)  # noqa: E731
     areas = [f for f in by.get("signpost", []) if inside(f)]
     detail = [f for c in ("failure_mode", "scaling", "tradeoff", "think_aloud") for f in by.get(c, []) if inside(f)]
-    time_points = round(min(1.0, row.ratio) * 4, 1)
-    area_points = min(4, 2 * max(len(areas), 1))
+    # talk, not the clock: a deep dive that is mostly silence is not deep
+    talked = row.speaking_s / row.planned_s if row.planned_s else 0.0
+    time_points = round(min(1.0, talked) * 4, 1)
+    area_points = min(4, 2 * len(areas))
     detail_points = min(2, len(detail) * 0.5)
-    reason = (f"deep dive took {clock(row.actual_s)} ({row.ratio:.0%} of its budget), "
-              f"{max(len(areas), 1)} area{'s' if len(areas) > 1 else ''} announced, "
-              f"{len(detail)} trade-off/failure/scaling points in it")
+    reason = (f"{clock(row.speaking_s)} of talk in the deep dive ({talked:.0%} of its budget), "
+              f"{len(areas)} area{'' if len(areas) == 1 else 's'} announced, "
+              f"{len(detail)} trade-off, failure or scaling point{'' if len(detail) == 1 else 's'} in it")
     return RubricItem("depth", "Went deep on 2-3 areas", time_points + area_points + detail_points, 10, reason,
                       _quotes(areas + detail))
 

@@ -58,8 +58,9 @@ class PhaseBudget:
 
 @dataclass(frozen=True, slots=True)
 class TimeAllocation:
-    plan: str  # "45", "60", or "45 scaled to 12:30"
-    scale: float  # planned seconds = plan minutes x 60 x scale
+    plan: str  # "45" or "60"
+    scale: float  # planned seconds = plan minutes x 60 x scale (1.0: the plan as written)
+    session_s: float
     rows: tuple[PhaseBudget, ...]
     findings: tuple[str, ...]
 
@@ -67,6 +68,7 @@ class TimeAllocation:
         return {
             "plan": self.plan,
             "scale": round(self.scale, 4),
+            "session_s": round(self.session_s, 1),
             "phases": [
                 {
                     "phase": r.phase,
@@ -106,8 +108,7 @@ def allocate_time(phases: Sequence[PhaseSpan], *, session_s: float, plan: str = 
         )
         for phase in PHASES
     )
-    label = key if scale == 1.0 else f"{key} scaled to {clock(session_s)}"
-    return TimeAllocation(label, scale, rows, tuple(_findings(rows, phases)))
+    return TimeAllocation(key, scale, session_s, rows, tuple(_findings(rows, phases)))
 
 
 def _findings(rows: Sequence[PhaseBudget], phases: Sequence[PhaseSpan]) -> list[str]:
@@ -115,7 +116,7 @@ def _findings(rows: Sequence[PhaseBudget], phases: Sequence[PhaseSpan]) -> list[
     for row in rows:
         name = PHASE_NAMES[row.phase]
         if row.status == "missing":
-            findings.append(f"no {name}")
+            findings.append(f"no {name}" + (" phase" if row.phase in ("requirements", "estimation") else ""))
         elif row.status == "over":
             findings.append(
                 f"{name} took {row.ratio:.1f}x its budget ({clock(row.actual_s)} of {clock(row.planned_s)})"
