@@ -48,7 +48,7 @@ class DecoderOptions:
     """...up to this much per sentence: requirements answers quote numbers too."""
     question_weight: float = 2.0
     """Evidence for requirements of a sentence that ends in a question mark."""
-    position_weight: float = 0.0
+    position_weight: float = 0.25
     """Weight of the prior that phases follow the plan's order in time (see :func:`position_prior`)."""
     min_span_s: float = 12.0
     """Spans shorter than this without an announcement are folded into a neighbour."""
