@@ -40,7 +40,36 @@ def build_parser() -> argparse.ArgumentParser:
     progress = analyze.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    keep = analyze.add_argument_group("keeping the session (in $COACH_HOME, see `coach sessions`)")
+    keep.add_argument("--no-save", dest="save", action="store_false", help="do not keep this session")
+    keep.add_argument("--title", help="a title for the session (default: the file name)")
+    keep.add_argument("--candidate", default="", help="whose practice this is, to compare their sessions")
+    keep.add_argument("--tag", dest="tags", action="append", default=[], help="a tag (repeat for more)")
     analyze.set_defaults(run=_analyze)
+
+    sessions = commands.add_parser("sessions", help="the sessions kept so far: list, show, notes, export, delete")
+    sessions.add_argument("--home", type=Path, help="data folder (default: $COACH_HOME or the user data folder)")
+    what = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = what.add_parser("list", help="sessions, newest first")
+    listing.add_argument("--candidate", help="only this candidate's sessions")
+    listing.add_argument("--csv", action="store_true", help="every comparable figure, as CSV")
+    listing.set_defaults(run=_sessions_list)
+    show = what.add_parser("show", help="one session's summary and notes")
+    show.add_argument("id")
+    show.set_defaults(run=_sessions_show)
+    export = what.add_parser("export", help="write a session as json, md, html, srt or vtt")
+    export.add_argument("id")
+    export.add_argument("--format", choices=["json", "md", "html", "srt", "vtt"], default="json")
+    export.add_argument("-o", "--out", type=Path, help="file to write (default: stdout)")
+    export.set_defaults(run=_sessions_export)
+    note = what.add_parser("note", help="add a coach's note, optionally at a moment of the recording")
+    note.add_argument("id")
+    note.add_argument("text")
+    note.add_argument("--at", help="the moment it is about, m:ss or seconds")
+    note.set_defaults(run=_sessions_note)
+    delete = what.add_parser("delete", help="remove a session, its notes and its recording")
+    delete.add_argument("id")
+    delete.set_defaults(run=_sessions_delete)
     return parser
 
 
@@ -106,6 +135,92 @@ def _analyze(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CoachError(f"cannot write the output: {exc.strerror}: {exc.filename}") from None
     print(summary_text(session))
+    if args.save:
+        from coach.store import SessionStore
+
+        with SessionStore() as store:
+            saved = store.save(session, audio=args.file, title=args.title, candidate=args.candidate,
+                               problem=problem, plan=session.feedback.get("time_allocation", {}).get("plan"),
+                               tags=args.tags)
+        print(f"  saved as {saved.id} in {store.home}")
+    return 0
+
+
+def _store(args: argparse.Namespace):
+    from coach.store import SessionStore
+
+    return SessionStore(args.home)
+
+
+def _sessions_list(args: argparse.Namespace) -> int:
+    from coach.export import metrics_csv
+    from coach.timefmt import clock
+
+    with _store(args) as store:
+        found = store.list(candidate=args.candidate)
+    if args.csv:
+        sys.stdout.write(metrics_csv(found))
+        return 0
+    if not found:
+        print("no sessions yet: `coach analyze FILE` keeps one")
+        return 0
+    for s in found:
+        score = f"{s.score_total:g}/50" if s.score_total is not None else "-"
+        print(f"{s.id}  {s.recorded_at[:16].replace('T', ' ')}  {clock(s.duration_s):>7}  score {score:>7}  "
+              f"longest pause {s.longest_pause_s:4.1f} s  {s.candidate or '-':12}  {s.title}")
+    return 0
+
+
+def _sessions_show(args: argparse.Namespace) -> int:
+    from coach.report import summary_text
+    from coach.timefmt import clock
+
+    with _store(args) as store:
+        summary, session, notes = store.summary(args.id), store.session(args.id), store.notes(args.id)
+    print(f"{summary.title}  ({summary.id}, {summary.candidate or 'no candidate'}, recorded {summary.recorded_at})")
+    if summary.tags:
+        print("  tags: " + ", ".join(summary.tags))
+    print(summary_text(session))
+    for note in notes:
+        at = clock(note.at_s) if note.at_s is not None else "-"
+        print(f"  note {note.id} at {at}: {note.text}")
+    return 0
+
+
+def _sessions_export(args: argparse.Namespace) -> int:
+    import json
+
+    from coach.export import srt, vtt
+    from coach.report import html_report, markdown_report
+
+    with _store(args) as store:
+        session = store.session(args.id)
+    writers = {"json": lambda s: json.dumps(s.to_json(), indent=1) + "\n", "md": markdown_report,
+               "html": html_report, "srt": srt, "vtt": vtt}
+    text = writers[args.format](session)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CoachError(f"cannot write {args.out}: {exc.strerror}") from None
+    return 0
+
+
+def _sessions_note(args: argparse.Namespace) -> int:
+    from coach.analysis.phases import parse_moment
+
+    with _store(args) as store:
+        note = store.add_note(args.id, args.text, at_s=parse_moment(args.at) if args.at else None)
+    print(f"note {note.id} added to {args.id}")
+    return 0
+
+
+def _sessions_delete(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        store.delete(args.id)
+    print(f"deleted {args.id}")
     return 0
 
 

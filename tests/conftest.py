@@ -29,3 +29,11 @@ def speak(path: Path, text: str, voice: str = "en-us") -> np.ndarray:
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
     with wave.open(str(path)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+@pytest.fixture(autouse=True)
+def coach_home(tmp_path_factory, monkeypatch):
+    """Every test keeps its sessions in a folder of its own, never in the user's data folder."""
+    home = tmp_path_factory.mktemp("coach_home")
+    monkeypatch.setenv("COACH_HOME", str(home))
+    return home

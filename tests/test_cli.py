@@ -180,3 +180,34 @@ def test_the_streaming_pipeline_loses_no_chunk(tmp_path):
     chunks += chunker.flush(vad.flush())
     one_by_one = [w.text for chunk in chunks for w in transcriber.transcribe(chunk)]
     assert len(chunks) >= 4 and streamed == one_by_one
+
+
+def test_sessions_are_kept_and_managed_from_the_cli(tmp_path, capsys, coach_home):
+    speech = speak(tmp_path / "s.wav", "Let me clarify the requirements first. How many users do we expect?")
+    path = write_wav(tmp_path / "mock_one.wav", np.concatenate([speech, np.zeros(16000 * 3), speech]).astype(np.float32))
+    code, out, _ = run(capsys, path, "--title", "Mock one", "--candidate", "ana", "--tag", "week1")
+    assert code == 0 and "saved as " in out
+    session_id = out.split("saved as ")[1].split()[0]
+    assert (coach_home / "audio" / f"{session_id}.wav").read_bytes() == path.read_bytes()
+
+    assert main(["sessions", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert session_id in listing and "Mock one" in listing and "ana" in listing
+    assert main(["sessions", "note", session_id, "Ask about latency too", "--at", "0:04"]) == 0
+    assert main(["sessions", "show", session_id]) == 0
+    shown = capsys.readouterr().out
+    assert "tags: week1" in shown and "at 0:04: Ask about latency too" in shown
+    assert main(["sessions", "export", session_id, "--format", "vtt", "-o", str(tmp_path / "s.vtt")]) == 0
+    assert (tmp_path / "s.vtt").read_text().startswith("WEBVTT")
+    assert main(["sessions", "list", "--csv"]) == 0
+    assert capsys.readouterr().out.count("\n") == 2  # header and one row
+    assert main(["sessions", "delete", session_id]) == 0
+    capsys.readouterr()
+    assert main(["sessions", "show", session_id]) == 1
+    assert "no session" in capsys.readouterr().err
+
+
+def test_no_save_keeps_nothing(capsys, coach_home):
+    code, out, _ = run(capsys, SAMPLE, "--no-save")
+    assert code == 0 and "saved as" not in out
+    assert not (coach_home / "sessions.db").exists()

@@ -80,10 +80,11 @@ def _silences(words: Sequence[Word], pauses: Sequence[Pause]) -> Fix | None:
         for p in sorted(long[:MAX_MOMENTS], key=lambda p: p.start)
     )
     total = sum(p.duration for p in long)
+    what = (f"A {long[0].duration:.0f} s silence" if len(long) == 1 else
+            f"{len(long)} silences of 5 s or more ({total:.0f} s in all, the longest {long[0].duration:.0f} s)")
     return Fix(
         "Think out loud through the silences",
-        f"{len(long)} silence{'s' if len(long) > 1 else ''} of 5 s or more ({total:.0f} s in all, the longest "
-        f"{long[0].duration:.0f} s). An interviewer can't follow reasoning they can't hear: say what you are "
+        f"{what}. An interviewer can't follow reasoning they can't hear: say what you are "
         "weighing (\"I'm deciding between X and Y because...\") even when you are unsure.",
         moments,
         weight=2.0 * len([p for p in long if p.duration >= 10]) + len(long),

@@ -249,7 +249,20 @@ def phases_from_marks(marks: Sequence[tuple[float, str]], *, duration_s: float,
     return _spans(names, starts, duration_s, speech)
 
 
-_MARK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)\s*=\s*([a-z_]+)\s*$|^\s*(\d+(?:\.\d+)?)\s*=\s*([a-z_]+)\s*$")
+def parse_moment(text: str) -> float:
+    """Seconds from ``h:mm:ss``, ``m:ss`` or plain seconds."""
+    parts = text.strip().split(":")
+    try:
+        if not 1 <= len(parts) <= 3 or any(not p.strip() for p in parts):
+            raise ValueError
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + float(part)
+    except ValueError:
+        raise ConfigError(f"cannot read the time '{text.strip()}': write m:ss, h:mm:ss or seconds") from None
+    if seconds < 0:
+        raise ConfigError(f"a time cannot be negative: '{text.strip()}'")
+    return seconds
 
 
 def parse_marks(text: str) -> list[tuple[float, str]]:
@@ -258,14 +271,15 @@ def parse_marks(text: str) -> list[tuple[float, str]]:
     for item in re.split(r"[,\n]", text):
         if not item.strip() or item.strip().startswith("#"):
             continue
-        m = _MARK.match(item)
-        if not m:
-            raise ConfigError(f"cannot read the mark '{item.strip()}': write it as m:ss=phase, e.g. 5:10=estimation")
-        if m.group(4):
-            seconds = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
-            marks.append((seconds, m.group(4)))
-        else:
-            marks.append((float(m.group(5)), m.group(6)))
+        moment, _, phase = item.partition("=")
+        try:
+            if not phase.strip():
+                raise ConfigError("no phase")
+            marks.append((parse_moment(moment), phase.strip()))
+        except ConfigError:
+            raise ConfigError(
+                f"cannot read the mark '{item.strip()}': write it as m:ss=phase, e.g. 5:10=estimation"
+            ) from None
     if not marks:
         raise ConfigError("the marks are empty")
     return marks
