@@ -1,6 +1,5 @@
 """The rubric score and the top fixes, from hand-built records with known answers."""
 
-import pytest
 
 from coach.analysis.advice import top_fixes
 from coach.analysis.score import score_session

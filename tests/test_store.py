@@ -1,6 +1,5 @@
 """The session store: a real SQLite file, migrations, the recording kept beside it, concurrent writers."""
 
-import json
 import sqlite3
 import subprocess
 import sys

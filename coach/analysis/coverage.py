@@ -19,16 +19,16 @@ that matched are kept as evidence, so a coach can see *why* it was counted.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from coach.analysis.text import Pattern, Token, TokenIndex, compile_pattern, sentence_numbers, split_sentences, tokenize
 from coach.errors import ConfigError
+from coach.lexicon import HERE as LEXICON_DIR, read_data
 from coach.records import Evidence, PhaseSpan, Word
 
-DEFAULT_COVERAGE = Path(__file__).resolve().parent.parent / "lexicon" / "coverage.toml"
+DEFAULT_COVERAGE = LEXICON_DIR / "coverage.toml"
 
 FIRED = ("functional", "interface", "resilience", "estimation", "deployment")
 REQUIREMENTS_PHASE = "requirements"
@@ -85,10 +85,7 @@ class CoverageLexicon:
 def load_coverage(path: str | Path = DEFAULT_COVERAGE) -> CoverageLexicon:
     """Read and compile a coverage file; a malformed one is a :class:`ConfigError` naming the problem."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the coverage lexicon {path}: {exc}") from None
+    data = read_data(path, "coverage lexicon")
     vocab = data.pop("vocab", {})
     if not isinstance(vocab, dict):
         raise ConfigError(f"{path}: [vocab] must be a table of lists")

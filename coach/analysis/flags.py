@@ -8,7 +8,6 @@ buzzword, "I don't know" is only *stuck* when silence follows it.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +15,10 @@ from pathlib import Path
 from coach.analysis.text import (Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, sentence_numbers,
                                  split_sentences, starts_sentence, tokenize)
 from coach.errors import ConfigError
+from coach.lexicon import HERE as LEXICON_DIR, read_data
 from coach.records import Flag, Pause, PhaseSpan, Word
 
-DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "lexicon" / "phrases.toml"
+DEFAULT_LEXICON = LEXICON_DIR / "phrases.toml"
 
 WEAK_CATEGORIES = ("filler", "hedge", "buzzword", "unjustified_choice", "dismissive", "stuck")
 STRONG_CATEGORIES = (
@@ -63,17 +63,11 @@ class Lexicon:
     vocab: dict[str, tuple[str, ...]]
     path: str
 
-    def label(self, category: str) -> str:
-        return self.categories[category].label
-
 
 def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
     """Read and compile a phrase file; a malformed one is a :class:`ConfigError` naming the problem."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the phrase lexicon {path}: {exc}") from None
+    data = read_data(path, "phrase lexicon")
     vocab = data.pop("vocab", {})
     categories = {}
     for name, spec in data.items():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,11 @@ import numpy as np
 
 from coach.analysis.text import Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, split_sentences, tokenize
 from coach.errors import ConfigError
+from coach.lexicon import HERE as LEXICON_DIR, read_data
 from coach.records import Flag, PhaseSpan, SpeechRegion, Word
 
 PHASES = ("requirements", "estimation", "high_level_design", "deep_dive", "wrap_up")
-DEFAULT_CUES = Path(__file__).resolve().parent.parent / "lexicon" / "phases.toml"
+DEFAULT_CUES = LEXICON_DIR / "phases.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +66,7 @@ class PhaseCues:
 
 def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the phase cues {path}: {exc}") from None
+    data = read_data(path, "phase cues")
     vocab = data.pop("vocab", {})
     flag_evidence = data.pop("flag_evidence", {})
     try:
