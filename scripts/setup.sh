@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up coach on a Debian machine: system packages, a virtualenv in .venv, the package and its tests' tools.
+# Set up coach on a Debian machine: system packages, a virtualenv in .venv, the package.
+# With --tests, also what the test suite needs (a headless Chromium and its driver, pytest, Selenium).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,11 @@ cd "$(dirname "$0")/.."
 # espeak-ng, flite and sox make the speech the tests and benchmarks listen to; ffmpeg converts test
 # fixtures to other formats; libportaudio2 is the microphone library for live capture.
 packages=(espeak-ng flite sox libsox-fmt-all ffmpeg libportaudio2)
+extras=""
+if [ "${1:-}" = "--tests" ]; then
+    packages+=(chromium chromium-driver)
+    extras="[test]"
+fi
 python=${PYTHON:-python3}
 if ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
     packages+=(python3-venv)
@@ -26,4 +32,4 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
