@@ -1,0 +1,52 @@
+"""Export: one session as JSON, Markdown, HTML or subtitles, and every session's figures as CSV."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from coach.dashboard import common
+from coach.export import metrics_csv, srt, vtt
+from coach.report import html_report, markdown_report
+
+FORMATS = {
+    # key: (button label, file suffix, MIME type, writer)
+    "json": ("Session document (JSON)", "json", "application/json",
+             lambda s: json.dumps(s.to_json(), indent=1) + "\n"),
+    "md": ("Coaching report (Markdown)", "md", "text/markdown", markdown_report),
+    "html": ("Coaching report (HTML)", "html", "text/html", html_report),
+    "srt": ("Subtitles (SRT)", "srt", "application/x-subrip", srt),
+    "vtt": ("Subtitles (WebVTT)", "vtt", "text/vtt", vtt),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def exported(home: str, session_id: str, fmt: str) -> str:
+    """A session in one format, made once per session and format."""
+    return FORMATS[fmt][3](common.load_session(home, session_id))
+
+
+def render() -> None:
+    st.title("Export", anchor="export")
+    with common.open_store() as store:
+        summaries = store.list()
+        if not summaries:
+            common.no_sessions_yet()
+            return
+        session_id = common.session_picker(summaries, key="export_session")
+        summary = store.summary(session_id)
+        stem = _file_stem(summary.title, session_id)
+        st.subheader("This session", anchor="export-session")
+        for fmt, (label, suffix, mime, _) in FORMATS.items():
+            st.download_button(label, data=exported(str(store.home), session_id, fmt), file_name=f"{stem}.{suffix}",
+                               mime=mime, key=f"download_{fmt}", on_click="ignore")
+        st.subheader("Every session", anchor="export-all")
+        st.download_button(f"Metrics of all {len(summaries)} sessions (CSV)", data=metrics_csv(summaries),
+                           file_name="coach-sessions.csv", mime="text/csv", key="download_csv", on_click="ignore")
+
+
+def _file_stem(title: str, session_id: str) -> str:
+    """A download name from the title: letters, digits, dashes; the id when nothing is left."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title).strip("-_")
+    return (cleaned[:60] or session_id).lower()
