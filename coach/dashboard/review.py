@@ -114,7 +114,7 @@ def transcript_html(session: Session) -> str:
         if paragraph_open:
             parts.append("</p>")
         if pause is not None:
-            parts.append(f'<p class="pause" style="color:#888;margin:0.4em 0">&#9208; {pause:.1f} s of silence</p>')
+            parts.append(f'<p class="pause" style="color:#888;margin:0.4em 0">— {pause:.1f} s of silence —</p>')
         parts.append(f'<p style="margin:0.2em 0"><span style="color:#888;font-size:0.85em">[{clock(at)}]</span> ')
         paragraph_open = True
 
