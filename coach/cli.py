@@ -195,9 +195,11 @@ def _sessions_export(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         session = store.session(args.id)
-    writers = {"json": lambda s: json.dumps(s.to_json(), indent=1) + "\n", "md": markdown_report,
-               "html": html_report, "srt": srt, "vtt": vtt}
-    text = writers[args.format](session)
+        notes = [(note.at_s, note.text) for note in store.notes(args.id)]
+    writers = {"json": lambda: json.dumps(session.to_json(), indent=1) + "\n",
+               "md": lambda: markdown_report(session, notes), "html": lambda: html_report(session, notes),
+               "srt": lambda: srt(session), "vtt": lambda: vtt(session)}
+    text = writers[args.format]()
     if args.out is None:
         sys.stdout.write(text)
         return 0

@@ -86,17 +86,17 @@ def summary_text(session: Session, *, max_pauses: int = 10) -> str:
     return "\n".join(lines)
 
 
-def markdown_report(session: Session) -> str:
-    """The coaching report as Markdown."""
-    return render_markdown(report_blocks(session))
+def markdown_report(session: Session, notes: Sequence[tuple[float | None, str]] = ()) -> str:
+    """The coaching report as Markdown; ``notes`` are the coach's (moment in seconds or None, text)."""
+    return render_markdown(report_blocks(session, notes))
 
 
-def html_report(session: Session) -> str:
+def html_report(session: Session, notes: Sequence[tuple[float | None, str]] = ()) -> str:
     """The coaching report as a self-contained HTML page."""
-    return render_html(report_blocks(session), title=f"coach: {session.source.path}")
+    return render_html(report_blocks(session, notes), title=f"coach: {session.source.path}")
 
 
-def report_blocks(session: Session) -> list[Block]:
+def report_blocks(session: Session, notes: Sequence[tuple[float | None, str]] = ()) -> list[Block]:
     """What the report says, in order."""
     m = session.metrics
     fb = session.feedback
@@ -111,6 +111,9 @@ def report_blocks(session: Session) -> list[Block]:
     if not session.words:
         blocks.append(Paragraph("No speech was recognised in this recording, so there is nothing to coach yet."))
         return blocks
+    if notes:
+        blocks += [Heading(2, "Your coach's notes"), Bullets(tuple(
+            (f"{clock(at)} " if at is not None else "") + text for at, text in notes))]
     blocks += _fixes(fb.get("top_fixes", []))
     blocks += _time(session)
     blocks += _score(score)

@@ -199,6 +199,8 @@ def test_sessions_are_kept_and_managed_from_the_cli(tmp_path, capsys, coach_home
     assert "tags: week1" in shown and "at 0:04: Ask about latency too" in shown
     assert main(["sessions", "export", session_id, "--format", "vtt", "-o", str(tmp_path / "s.vtt")]) == 0
     assert (tmp_path / "s.vtt").read_text().startswith("WEBVTT")
+    assert main(["sessions", "export", session_id, "--format", "md", "-o", str(tmp_path / "s.md")]) == 0
+    assert "## Your coach's notes\n\n- 0:04 Ask about latency too" in (tmp_path / "s.md").read_text()
     assert main(["sessions", "list", "--csv"]) == 0
     assert capsys.readouterr().out.count("\n") == 2  # header and one row
     assert main(["sessions", "delete", session_id]) == 0

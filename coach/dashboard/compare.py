@@ -37,7 +37,7 @@ def trend_table(summaries: list[SessionSummary]) -> pd.DataFrame:
 def trend_chart(table: pd.DataFrame, fields: dict[str, str], y_title: str) -> alt.Chart:
     data = table[table["series"].isin(list(fields.values()))]
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("recorded:T", title="recorded"),
+        x=alt.X("recorded:T", title="recorded", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
         y=alt.Y("value:Q", title=y_title),
         color=alt.Color("series:N", sort=list(fields.values()), legend=alt.Legend(title=None, orient="bottom")),
         tooltip=["session", alt.Tooltip("recorded:T", format="%Y-%m-%d %H:%M"), "series",
