@@ -138,13 +138,18 @@ class FileInputStream:
 class AudioSource:
     """A live input stream as 16 kHz mono :class:`AudioBlock` records; counts what it had to drop."""
 
-    def __init__(self, open_stream: Callable[[Callable], object]) -> None:
-        """``open_stream(callback)`` returns an unstarted stream (sounddevice's or :class:`FileInputStream`)."""
+    def __init__(self, open_stream: Callable[[Callable], object], *, lossless: bool = False) -> None:
+        """``open_stream(callback)`` returns an unstarted stream (sounddevice's or :class:`FileInputStream`).
+
+        A microphone cannot wait, so when the consumer falls behind its audio is dropped and
+        counted; a ``lossless`` source (a file) waits for the consumer instead.
+        """
+        self._lossless = lossless
         self._queue: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=QUEUE_BLOCKS)
         self.overflows = 0
         self.dropped_s = 0.0
-        self._stream = open_stream(self._on_audio)
         self._stopped = threading.Event()
+        self._stream = open_stream(self._on_audio)
 
     @classmethod
     def microphone(cls, device: int | str | None = None, *, blocksize_s: float = 0.05) -> AudioSource:
@@ -160,14 +165,24 @@ class AudioSource:
 
     @classmethod
     def from_file(cls, path: str | Path, *, speed: float = 1.0) -> AudioSource:
-        return cls(lambda callback: FileInputStream(path, callback=callback, speed=speed))
+        return cls(lambda callback: FileInputStream(path, callback=callback, speed=speed), lossless=True)
 
     def _on_audio(self, indata, frames, time_info, status) -> None:
         # The real-time thread: copy, hand over, count; nothing that can block.
         if status:
             self.overflows += 1
+        block = indata.copy()
+        if self._lossless:
+            # a file's own thread may wait; only give up when the session is stopping
+            while not self._stopped.is_set():
+                try:
+                    self._queue.put(block, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+            return
         try:
-            self._queue.put_nowait(indata.copy())
+            self._queue.put_nowait(block)
         except queue.Full:
             self.overflows += 1
             self.dropped_s += frames / self._stream.samplerate

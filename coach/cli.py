@@ -47,6 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
     keep.add_argument("--tag", dest="tags", action="append", default=[], help="a tag (repeat for more)")
     analyze.set_defaults(run=_analyze)
 
+    record = commands.add_parser("record", help="practise live: listen, coach while you talk, keep the session")
+    record.add_argument("--device", help="input device (index or name; see `coach devices`)")
+    record.add_argument("--from-file", type=Path, metavar="FILE", help="play a recording through the live pipeline instead of the microphone")
+    record.add_argument("--speed", type=float, default=1.0, help="with --from-file: play N times faster than real time")
+    record.add_argument("--silence-alarm", type=float, default=15.0, metavar="S", help="warn after this many seconds of silence (default 15)")
+    record.add_argument("--recover", action="store_true", help="keep unfinished recordings a crash left behind as sessions, then stop")
+    record.add_argument("--json", type=Path, metavar="OUT", help="write the session document here")
+    record.add_argument("--report", type=Path, metavar="OUT.md", help="write the coaching report here")
+    record.add_argument("--no-save", dest="save", action="store_false", help="do not keep the session (the recording stays in the data folder)")
+    record.add_argument("--title", help="a title for the session")
+    record.add_argument("--candidate", default="", help="whose practice this is")
+    record.add_argument("--tag", dest="tags", action="append", default=[], help="a tag (repeat for more)")
+    record.set_defaults(run=_record)
+
+    devices = commands.add_parser("devices", help="list the microphones coach can listen to")
+    devices.set_defaults(run=_devices)
+
     sessions = commands.add_parser("sessions", help="the sessions kept so far: list, show, notes, export, delete")
     sessions.add_argument("--home", type=Path, help="data folder (default: $COACH_HOME or the user data folder)")
     what = sessions.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -144,6 +161,132 @@ def _analyze(args: argparse.Namespace) -> int:
                                tags=args.tags)
         print(f"  saved as {saved.id} in {store.home}")
     return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from coach.capture import list_devices
+
+    found = list_devices()
+    if not found:
+        print("no input device found: plug in a microphone (or use `coach record --from-file FILE`)")
+        return 1
+    for d in found:
+        print(f"{d.index:3d}{' *' if d.is_default else '  '} {d.name}  ({d.channels} ch, {d.default_rate:.0f} Hz)")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    import signal
+    from datetime import datetime
+
+    from coach.capture import AudioSource
+    from coach.live import LiveOptions, record
+    from coach.recorder import unfinished_recordings
+    from coach.report import markdown_report, summary_text
+    from coach.store import SessionStore
+    from coach.transcribe import Transcriber
+
+    with SessionStore() as store:
+        recordings = store.home / "recordings"
+        recordings.mkdir(exist_ok=True)
+        left = unfinished_recordings(recordings)
+        if args.recover:
+            return _recover(left, store)
+        if left:
+            print(f"coach: {len(left)} unfinished recording(s) from an earlier run in {recordings}: "
+                  "`coach record --recover` keeps them as sessions", file=sys.stderr)
+        if args.from_file is not None:
+            source = AudioSource.from_file(args.from_file, speed=args.speed)
+        else:
+            source = AudioSource.microphone(_device(args.device))
+        transcriber = Transcriber()
+        path = recordings / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}.wav"
+        view = _LiveView(sys.stdout.isatty(), args.silence_alarm)
+        previous = signal.signal(signal.SIGINT, lambda *_: source.stop())  # Ctrl+C ends the session cleanly
+        try:
+            session, path = record(source, transcriber, path, live=LiveOptions(silence_alarm_s=args.silence_alarm),
+                                   on_update=view.update)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            view.close()
+        if args.json:
+            session.write_json(args.json)
+        if args.report:
+            args.report.write_text(markdown_report(session), encoding="utf-8")
+        print(summary_text(session))
+        latency = session.feedback["live"]["latency_s"]
+        if latency["p50"] is not None:
+            print(f"  live: words {latency['p50']:.2f} s after you stopped (p95 {latency['p95']:.2f} s), "
+                  f"{session.feedback['live']['overflows']} input overflows")
+        if args.save:
+            saved = store.save(session, audio=path, title=args.title or f"Live practice {path.stem}",
+                               candidate=args.candidate, tags=args.tags)
+            path.unlink()
+            print(f"  saved as {saved.id} in {store.home}")
+        else:
+            print(f"  the recording is in {path}")
+    return 0
+
+
+def _recover(left: list[Path], store) -> int:
+    from coach.audio import open_audio
+    from coach.pipeline import AnalysisOptions, analyze
+    from coach.recorder import repair_recording
+    from coach.transcribe import Transcriber
+
+    if not left:
+        print("nothing to recover")
+        return 0
+    transcriber = Transcriber()
+    for partial in left:
+        path = repair_recording(partial)
+        audio = open_audio(path)
+        session = analyze(audio.blocks(), audio.info, transcriber, AnalysisOptions())
+        saved = store.save(session, audio=path, title=f"Recovered {path.stem}")
+        path.unlink()
+        print(f"recovered {audio.info.duration_s:.1f} s from {partial.name} as {saved.id}")
+    return 0
+
+
+def _device(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+class _LiveView:
+    """The terminal while a session runs: the words as they come, a status line, the silence alarm."""
+
+    def __init__(self, tty: bool, alarm_s: float) -> None:
+        self._tty = tty
+        self._alarm_s = alarm_s
+        self._alarmed = False
+        self._last_status = -1.0
+
+    def update(self, u) -> None:
+        from coach.analysis.timing import PHASE_NAMES
+        from coach.timefmt import clock
+
+        if u.new_words:
+            self._line(" ".join(w.text for w in u.new_words))
+        for flag in u.new_flags:
+            self._line(f"  [{flag.category.replace('_', ' ')}] {flag.text}")
+        if u.alarm and not self._alarmed:
+            self._line(f"  !! {u.silence_s:.0f} s of silence: think out loud")
+        self._alarmed = u.alarm
+        if self._tty and u.elapsed_s - self._last_status >= 0.5:
+            self._last_status = u.elapsed_s
+            phase = PHASE_NAMES.get(u.phase, "-") if u.phase else "-"
+            sys.stdout.write(f"\r\x1b[K{clock(u.elapsed_s)}  phase: {phase}  quiet {u.silence_s:4.1f} s"
+                             f"  backlog {u.backlog_s:.1f} s  overflows {u.overflows}")
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        if self._tty:
+            sys.stdout.write("\r\x1b[K")
+            sys.stdout.flush()
+
+    def _line(self, text: str) -> None:
+        sys.stdout.write(("\r\x1b[K" if self._tty else "") + text + "\n")
+        sys.stdout.flush()
 
 
 def _store(args: argparse.Namespace):

@@ -13,6 +13,7 @@ A file is replayed through exactly the stages the microphone feeds:
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,6 +54,23 @@ class AnalysisOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ChunkTiming:
+    """How long one chunk took to come back as words: the raw material of live latency."""
+
+    speech_end: float
+    """End of the chunk's last speech, seconds on the recording clock."""
+    closed_at: float
+    """How far the stream had got when the chunk was closed (recording clock): the decision delay."""
+    model_s: float
+    """Wall seconds from handing the chunk to the workers to its words being collected."""
+
+    @property
+    def latency_s(self) -> float:
+        """End of speech to words available, on a real-time schedule: decision delay plus model time."""
+        return self.closed_at - self.speech_end + self.model_s
+
+
+@dataclass(frozen=True, slots=True)
 class StageOutput:
     """What the stages produced after one block: new regions, words and prosody, and how far they have got."""
 
@@ -61,6 +79,10 @@ class StageOutput:
     prosody: tuple[ProsodySample, ...]
     position: float
     """Seconds of audio consumed so far."""
+    timings: tuple[ChunkTiming, ...] = ()
+    """The chunks whose words arrived in this output."""
+    queued_speech_s: float = 0.0
+    """Speech handed to the model and not yet transcribed: the backlog."""
 
 
 class _AudioBuffer:
@@ -203,13 +225,13 @@ def run_stages(
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
             position = block.end
-            work.add(chunks)
-            words, prosody = work.ready()
-            yield StageOutput(tuple(finished), words, prosody, position)
+            work.add(chunks, position)
+            words, prosody, timings = work.ready()
+            yield StageOutput(tuple(finished), words, prosody, position, timings, work.queued_speech_s)
         finished = vad.flush()
-        work.add(chunker.flush(finished))
-        words, prosody = work.drain()
-        yield StageOutput(tuple(finished), words, prosody, position)
+        work.add(chunker.flush(finished), position)
+        words, prosody, timings = work.drain()
+        yield StageOutput(tuple(finished), words, prosody, position, timings, 0.0)
 
 
 class _ChunkWork:
@@ -219,41 +241,51 @@ class _ChunkWork:
         self._transcriber = transcriber
         self._prosody = prosody
         self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-chunk")
-        self._pending: deque[Future] = deque()
+        self._pending: deque[tuple[Future, ChunkTiming, float]] = deque()  # (work, timing so far, speech s)
 
     def __enter__(self) -> _ChunkWork:
         return self
 
     def __exit__(self, *exc) -> None:
-        for future in self._pending:
+        for future, _, _ in self._pending:
             future.cancel()
         self._pool.shutdown(wait=True)
 
-    def add(self, chunks: Sequence[SpeechChunk]) -> None:
-        """Queue ``chunks`` for the workers."""
-        for chunk in chunks:
-            self._pending.append(self._pool.submit(self._process, chunk))
+    @property
+    def queued_speech_s(self) -> float:
+        return sum(speech for _, _, speech in self._pending)
 
-    def ready(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+    def add(self, chunks: Sequence[SpeechChunk], position: float) -> None:
+        """Queue ``chunks``, closed when the stream was at ``position`` seconds, for the workers."""
+        for chunk in chunks:
+            timing = ChunkTiming(chunk.regions[-1].end, position, model_s=0.0)
+            future = self._pool.submit(self._process, chunk, time.perf_counter())
+            self._pending.append((future, timing, sum(r.duration for r in chunk.regions)))
+
+    def ready(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
         """What the chunks finished so far found, in order; waits only while too many chunks are queued."""
         limit = 2 * self._transcriber.workers
-        return self._collect(lambda: self._pending[0].done() or len(self._pending) > limit)
+        return self._collect(lambda: self._pending[0][0].done() or len(self._pending) > limit)
 
-    def drain(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+    def drain(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
         """Wait for every queued chunk; what they found, in order."""
         return self._collect(lambda: True)
 
-    def _process(self, chunk: SpeechChunk) -> tuple[list[Word], list[ProsodySample]]:
-        return self._transcriber.transcribe(chunk), measure_prosody(chunk, self._prosody)
+    def _process(self, chunk: SpeechChunk, submitted: float) -> tuple[list[Word], list[ProsodySample], float]:
+        words = self._transcriber.transcribe(chunk)
+        return words, measure_prosody(chunk, self._prosody), time.perf_counter() - submitted
 
-    def _collect(self, ready) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...]]:
+    def _collect(self, ready) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
         words: list[Word] = []
         prosody: list[ProsodySample] = []
+        timings: list[ChunkTiming] = []
         while self._pending and ready():
-            chunk_words, chunk_prosody = self._pending.popleft().result()
+            future, queued, _ = self._pending.popleft()
+            chunk_words, chunk_prosody, model_s = future.result()
             words += chunk_words
             prosody += chunk_prosody
-        return tuple(words), tuple(prosody)
+            timings.append(replace(queued, model_s=model_s))
+        return tuple(words), tuple(prosody), tuple(timings)
 
 
 def analyze(

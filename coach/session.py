@@ -15,7 +15,7 @@ from coach.errors import CoachError
 from coach.records import Flag, ModelInfo, Pause, PhaseSpan, SourceInfo, SpeechRegion, Word
 
 SCHEMA = "coach.session/1"
-FEEDBACK_KEYS = ("time_allocation", "flag_counts", "score", "delivery", "coverage", "top_fixes", "phases_from")
+FEEDBACK_KEYS = ("time_allocation", "flag_counts", "score", "delivery", "coverage", "top_fixes", "phases_from", "live")
 """Top-level keys of the document that hold the interview feedback (see coach.analysis.interview)."""
 
 

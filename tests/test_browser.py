@@ -1,7 +1,6 @@
 """The dashboard end to end in headless Chromium: upload, analyse, review, every page, screenshots."""
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,6 +21,19 @@ def wait_for(driver, condition, timeout_s=120.0, what="the page"):
             return found
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def act(action, attempts=10):
+    """Do ``action``, again if Streamlit re-rendered the element under it (a rerun replaces the DOM)."""
+    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+
+    for attempt in range(attempts):
+        try:
+            return action()
+        except (StaleElementReferenceException, ElementClickInterceptedException):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.3)
 
 
 def settled(driver):
@@ -46,13 +58,16 @@ def test_upload_analyse_review_compare_export(coach_home, capsys):
         upload = wait_for(driver, lambda: css(driver, '.st-key-practice_upload input[type="file"]'), 60, "the uploader")
         upload[0].send_keys(str(SAMPLE))
         wait_for(driver, lambda: "practice_interview.flac" in driver.page_source, 30, "the uploaded file")
-        title = wait_for(driver, lambda: css(driver, ".st-key-practice_title input"), 30, "the title field")[0]
-        title.clear()
-        title.send_keys("Browser test answer")
+        def type_title():
+            title = wait_for(driver, lambda: css(driver, ".st-key-practice_title input"), 30, "the title field")[0]
+            title.clear()
+            title.send_keys("Browser test answer")
+
+        act(type_title)
         wait_for(driver, lambda: settled(driver), 30, "the form")
         shot(driver, "practice")
-        wait_for(driver, lambda: css(driver, ".st-key-practice_analyse button:not([disabled])"), 30,
-                 "the Analyse button")[0].click()
+        act(lambda: wait_for(driver, lambda: css(driver, ".st-key-practice_analyse button:not([disabled])"), 30,
+                             "the Analyse button")[0].click())
 
         # the analysis runs with the real model, then lands on the review of the new session
         wait_for(driver, lambda: settled(driver) and "Browser test answer" in driver.find_element(
@@ -67,7 +82,8 @@ def test_upload_analyse_review_compare_export(coach_home, capsys):
         # selecting a flag's row plays the recording from that moment
         cell = css(driver, '[data-testid="glide-cell-1-1"]')
         if cell:
-            ActionChains(driver).move_to_element(cell[0]).click().perform()
+            act(lambda: ActionChains(driver).move_to_element(
+                css(driver, '[data-testid="glide-cell-1-1"]')[0]).click().perform())
             try:
                 wait_for(driver, lambda: "Playing from" in driver.page_source, 10, "the player to seek")
             except AssertionError:

@@ -42,18 +42,32 @@ def test_real_time_pace_and_stop():
     assert 0.8 <= time.monotonic() - started <= 2.5  # about one second of audio took about one second
 
 
-def test_a_stalled_consumer_loses_audio_that_is_counted(tmp_path, monkeypatch):
+def test_a_stalled_consumer_loses_microphone_audio_and_counts_it(tmp_path, monkeypatch):
     import coach.capture as capture
 
     monkeypatch.setattr(capture, "QUEUE_BLOCKS", 3)
     path = write_wav(tmp_path / "tone.wav", 0.3 * np.sin(np.arange(16000 * 4) / 5).astype(np.float32))
-    source = AudioSource.from_file(path, speed=40)
+    # a microphone-like source: it cannot wait for the consumer
+    source = AudioSource(lambda callback: FileInputStream(path, callback=callback, speed=40))
     blocks = source.blocks()
     next(blocks)
     time.sleep(0.5)  # the file keeps arriving while nobody reads
     rest = list(blocks)
     assert source.overflows > 0 and source.dropped_s > 0
     assert sum(len(b.samples) for b in rest) < 16000 * 4
+
+
+def test_a_file_replay_waits_for_a_stalled_consumer_and_loses_nothing(tmp_path, monkeypatch):
+    import coach.capture as capture
+
+    monkeypatch.setattr(capture, "QUEUE_BLOCKS", 3)
+    path = write_wav(tmp_path / "tone.wav", 0.3 * np.sin(np.arange(16000 * 4) / 5).astype(np.float32))
+    source = AudioSource.from_file(path, speed=40)
+    blocks = source.blocks()
+    first = next(blocks)
+    time.sleep(0.5)
+    total = len(first.samples) + sum(len(b.samples) for b in blocks)
+    assert source.overflows == 0 and abs(total - 16000 * 4) <= 64
 
 
 def test_file_stream_rejects_a_bad_speed():

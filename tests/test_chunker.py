@@ -112,13 +112,18 @@ def test_chunk_work_keeps_order_and_loses_nothing():
     for n in range(5):
         model.release[n] = threading.Event()
     with _ChunkWork(model, ProsodyOptions()) as work:
-        work.add(chunks[:2])
+        work.add(chunks[:2], 2.0)
         model.release[1].set()  # the second finishes first: nothing may come out before the first
-        words, _ = work.ready()
-        assert words == ()
+        words, _, timings = work.ready()
+        assert words == () and timings == ()
         model.release[0].set()
-        work.add(chunks[2:])
+        work.add(chunks[2:], 5.0)
         for n in range(2, 5):
             model.release[n].set()
-        collected = list(work.ready()[0]) + list(work.drain()[0])
+        first, second = work.ready(), work.drain()
+        collected = list(first[0]) + list(second[0])
+        timings = list(first[2]) + list(second[2])
     assert [w.text for w in collected] == ["w0", "w1", "w2", "w3", "w4"]
+    assert [t.closed_at for t in timings] == [2.0, 2.0, 5.0, 5.0, 5.0]
+    assert [t.speech_end for t in timings] == [0.05, 1.05, 2.05, 3.05, 4.05]
+    assert all(0 <= t.model_s < 5 for t in timings)

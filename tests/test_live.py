@@ -1,0 +1,61 @@
+"""Live practice through a file-backed input stream: same findings as a file, nothing lost on kill -9."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from coach.cli import main
+from coach.store import SessionStore
+from conftest import REPO, SAMPLE
+
+
+def test_a_live_replay_matches_the_analysis_of_the_same_file(tmp_path, capsys, coach_home):
+    assert main(["record", "--from-file", str(SAMPLE), "--speed", "20", "--json", str(tmp_path / "live.json")]) == 0
+    assert main(["analyze", str(SAMPLE), "--json", str(tmp_path / "file.json"), "--no-save"]) == 0
+    live, file = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("live", "file"))
+    out = capsys.readouterr().out
+    assert "live: words" in out and "saved as" in out
+    assert [(p["start"], p["end"]) for p in live["pauses"]] == [(p["start"], p["end"]) for p in file["pauses"]]
+    assert [p["phase"] for p in live["phases"]] == [p["phase"] for p in file["phases"]]
+    measured = live["live"]
+    assert measured["overflows"] == 0 and measured["utterances"] >= 5
+    assert 0 < measured["latency_s"]["p50"] <= measured["latency_s"]["p95"] <= measured["latency_s"]["max"]
+    with SessionStore() as store:
+        [kept] = store.list()
+        assert store.audio_path(kept.id).exists() and kept.duration_s == pytest.approx(live["source"]["duration_s"])
+    assert not list((coach_home / "recordings").glob("*.wav"))  # moved into the store
+
+
+def test_kill_9_keeps_all_but_the_last_second(tmp_path, capsys, coach_home):
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "record", "--from-file", str(SAMPLE), "--speed", "1"],
+                            cwd=REPO, env={**os.environ, "COACH_HOME": str(coach_home)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    recordings = coach_home / "recordings"
+    deadline = time.monotonic() + 60
+    while not list(recordings.glob("*.partial.wav")):
+        assert proc.poll() is None and time.monotonic() < deadline, "the recording never started"
+        time.sleep(0.05)
+    began = time.monotonic()
+    time.sleep(4.0)
+    played = time.monotonic() - began
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    assert main(["record", "--recover"]) == 0
+    assert "recovered" in capsys.readouterr().out
+    assert not list(recordings.glob("*.wav"))
+    with SessionStore() as store:
+        [kept] = store.list()
+    assert played - 1.2 <= kept.duration_s <= played + 0.2, (played, kept.duration_s)
+
+
+def test_devices_answers_without_a_traceback(capsys):
+    code = main(["devices"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in err
+    assert ("no input device found" in out) if code == 1 else out.strip()
