@@ -90,3 +90,20 @@ def test_a_broken_lexicon_is_a_one_line_config_error(tmp_path):
     bad.write_text("[shouting]\nphrases = ['hey']\n")
     with pytest.raises(ConfigError, match="unknown category"):
         load_lexicon(bad)
+
+
+def test_growth_multipliers_are_scaling_only_outside_estimation(lexicon):
+    from coach.records import PhaseSpan
+
+    words = words_from("Peak traffic is ten times the average. At ten times this load we add read replicas.")
+    estimation_then_design = [PhaseSpan("estimation", 0.0, words[6].end + 0.1), PhaseSpan("deep_dive", words[7].start, 99)]
+    scaling = [f for f in find_flags(words, [], lexicon, estimation_then_design) if f.category == "scaling"]
+    assert [f.text for f in scaling] == ["At ten times this load we add read replicas"]
+
+
+def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon):
+    from coach.records import PhaseSpan
+
+    words = words_from("Which regions must we serve? We keep it simple, okay?")
+    flags = find_flags(words, [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
+    assert [f.text for f in flags if f.category == "clarifying_question"] == ["Which regions must we serve?"]

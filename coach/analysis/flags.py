@@ -26,6 +26,7 @@ STRONG_CATEGORIES = (
 )
 CATEGORIES = WEAK_CATEGORIES + STRONG_CATEGORIES
 QUOTE_MAX_TOKENS = 20
+MIN_QUESTION_WORDS = 3
 """A quoted sentence reaches at most this far either side of the matched words."""
 
 
@@ -46,6 +47,9 @@ class CategoryRules:
     signal: str  # "weak" or "strong"
     patterns: tuple[Pattern, ...]
     guards: tuple[Guard, ...] = ()
+    outside: tuple[Pattern, ...] = ()
+    """Patterns that count only outside :attr:`outside_phases` ("ten times" is estimation arithmetic there)."""
+    outside_phases: tuple[str, ...] = ()
     before_silence: tuple[Pattern, ...] = ()
     """Patterns that count only before a silence, or where the sentence ends ("I don't know.")."""
     pause_after_s: float | None = None
@@ -88,6 +92,8 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
                     )
                     for guard in spec.get("unless", [])
                 ),
+                outside=tuple(compile_pattern(p, vocab) for p in spec.get("phrases_outside", [])),
+                outside_phases=tuple(spec.get("outside", [])),
                 before_silence=tuple(compile_pattern(p, vocab) for p in spec.get("before_silence", [])),
                 pause_after_s=spec.get("pause_after"),
                 pause_within_s=float(spec.get("pause_within", 0.0)),
@@ -116,9 +122,15 @@ def find_flags(
     spans: dict[str, list[tuple[int, int]]] = {}
     for rules in lexicon.categories.values():
         found = []
-        for pattern, needs_silence in [(p, False) for p in rules.patterns] + [(p, True) for p in rules.before_silence]:
+        excluded = [p for p in phases if p.phase in rules.outside_phases]
+        kinds = ([(p, "anywhere") for p in rules.patterns] + [(p, "outside") for p in rules.outside]
+                 + [(p, "before_silence") for p in rules.before_silence])
+        for pattern, kind in kinds:
+            needs_silence = kind == "before_silence"
             for first, end in pattern.find(tokens, index):
                 if _guarded(tokens, first, end, rules.guards, index):
+                    continue
+                if kind == "outside" and any(p.start <= tokens[first].start < p.end for p in excluded):
                     continue
                 if needs_silence and not (_silence_follows(tokens[end - 1].end, pauses, rules)
                                           or _sentence_closes(tokens, end, rules.pause_within_s)):
@@ -180,7 +192,9 @@ def _questions_in(tokens: Sequence[Token], sentences: Sequence[Sentence], spans:
     found = []
     for s in sentences:
         sentence = tokens[s.first : s.end]
-        if is_question(sentence) and any(p.start <= s.start_s < p.end for p in spans):
+        # "okay?" or "right?" is a tag at the end of a thought, not a question about the problem
+        if len(sentence) >= MIN_QUESTION_WORDS and is_question(sentence) and any(
+                p.start <= s.start_s < p.end for p in spans):
             found.append((s.first, s.end))
     return found
 
