@@ -190,9 +190,12 @@ def _record(args: argparse.Namespace) -> int:
         recordings = store.home / "recordings"
         recordings.mkdir(exist_ok=True)
         left = unfinished_recordings(recordings)
-        if args.recover:
-            return _recover(left, store)
-        if left:
+        if args.recover or (left and _ask(f"{len(left)} unfinished recording(s) from an earlier run: "
+                                          "keep them as sessions now? [Y/n] ")):
+            _recover(left, store)
+            if args.recover:
+                return 0
+        elif left:
             print(f"coach: {len(left)} unfinished recording(s) from an earlier run in {recordings}: "
                   "`coach record --recover` keeps them as sessions", file=sys.stderr)
         if args.from_file is not None:
@@ -226,6 +229,16 @@ def _record(args: argparse.Namespace) -> int:
         else:
             print(f"  the recording is in {path}")
     return 0
+
+
+def _ask(question: str) -> bool:
+    """Yes unless the person says no; never asks when nobody is at the terminal."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return input(question).strip().lower() not in ("n", "no")
+    except EOFError:
+        return False
 
 
 def _recover(left: list[Path], store) -> int:
