@@ -11,7 +11,9 @@ analysis as an uploaded file, with what the live run measured added.
 
 from __future__ import annotations
 
+import queue
 import statistics
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,10 +87,16 @@ def record(
     progress = _Progress()
     recorder = Recorder(recording)
     position = 0.0
+    # The disk comes first and never waits for the model: a writer thread takes each block from the
+    # capture to the recording, then hands it to the analysis, however far behind that is.
+    handed: queue.Queue = queue.Queue()
+    writer = threading.Thread(target=_write, args=(source, recorder, handed), name="coach-recorder", daemon=True)
+    writer.start()
 
     def blocks():
-        for block in source.blocks():
-            recorder.write(block.samples)
+        while (block := handed.get()) is not None:
+            if isinstance(block, BaseException):
+                raise block
             yield block
 
     try:
@@ -105,6 +113,8 @@ def record(
                 on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.words,
                                      progress.phase, new_flags, out.queued_speech_s, source.overflows))
     finally:
+        source.stop()
+        writer.join()
         path = recorder.close()
     info = SourceInfo(str(path), position, SAMPLE_RATE, 1, "pcm_s16le")
     session = build_session(info, progress.regions, progress.words, progress.prosody, transcriber, options)
@@ -117,6 +127,17 @@ def record(
         "utterances": len(latencies),
     }
     return replace(session, feedback={**session.feedback, "live": measured}), path
+
+
+def _write(source: AudioSource, recorder: Recorder, handed: queue.Queue) -> None:
+    try:
+        for block in source.blocks():
+            recorder.write(block.samples)
+            handed.put(block)
+    except BaseException as exc:  # the analysis thread re-raises it: a capture error must not be silent
+        handed.put(exc)
+    finally:
+        handed.put(None)
 
 
 def _reanalyse(progress: _Progress, position: float, live: LiveOptions, lexicon, cues) -> tuple[Flag, ...]:
