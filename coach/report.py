@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coach.analysis.pauses import words_after, words_before
 from coach.analysis.timing import PHASE_NAMES
 from coach.records import Pause, Word
 from coach.session import Session
@@ -71,7 +72,7 @@ def summary_text(session: Session, *, max_pauses: int = 10) -> str:
     for pause in sorted(longest, key=lambda p: p.start):
         marker = "  <- long" if pause.duration >= LONG_PAUSE_S else ""
         lines.append(
-            f"  {clock(pause.start):>7}  quiet {pause.duration:4.1f} s after \"{_words_before(session.words, pause.start, 6)}\"{marker}"
+            f"  {clock(pause.start):>7}  quiet {pause.duration:4.1f} s after \"{words_before(session.words, pause.start, 6)}\"{marker}"
         )
     if session.phases:
         lines.append("  phases: " + ", ".join(f"{clock(p.start)} {PHASE_NAMES[p.phase]}" for p in session.phases))
@@ -189,8 +190,8 @@ def _thinking_aloud(session: Session) -> list[Block]:
         longest = sorted(session.pauses, key=lambda p: -p.duration)[:10]
         blocks.append(Table(
             ("at", "silence", "after", "before"),
-            tuple((clock(p.start), f"{p.duration:.1f} s", _words_before(session.words, p.start, 8),
-                   _words_after(session.words, p.end, 8)) for p in sorted(longest, key=lambda p: p.start)),
+            tuple((clock(p.start), f"{p.duration:.1f} s", words_before(session.words, p.start, 8),
+                   words_after(session.words, p.end, 8)) for p in sorted(longest, key=lambda p: p.start)),
         ))
     return blocks
 
@@ -266,17 +267,6 @@ def _transcript_with_pauses(words: Sequence[Word], pauses: Sequence[Pause]) -> s
             mark += 1
         parts.append(" " + word.text)
     return "".join(parts).strip()
-
-
-def _words_before(words: Sequence[Word], t: float, n: int) -> str:
-    # by midpoint: Whisper's word ends overrun the VAD's pause boundary by a little
-    picked = [w.text for w in words if (w.start + w.end) / 2 <= t][-n:]
-    return " ".join(picked) or "(start)"
-
-
-def _words_after(words: Sequence[Word], t: float, n: int) -> str:
-    picked = [w.text for w in words if (w.start + w.end) / 2 >= t][:n]
-    return " ".join(picked) or "(end)"
 
 
 def _quote(text: str, limit: int = 120) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from coach.analysis.pauses import words_before
 from coach.analysis.timing import PHASE_NAMES
 from coach.records import Evidence, Flag, Pause, PhaseSpan, Word
 from coach.timefmt import clock
@@ -76,7 +77,7 @@ def _silences(words: Sequence[Word], pauses: Sequence[Pause]) -> Fix | None:
     if not long:
         return None
     moments = tuple(
-        Evidence(f"{p.duration:.0f} s of silence after “{_before(words, p.start)}”", p.start, p.end)
+        Evidence(f"{p.duration:.0f} s of silence after “{words_before(words, p.start, 6)}”", p.start, p.end)
         for p in sorted(long[:MAX_MOMENTS], key=lambda p: p.start)
     )
     total = sum(p.duration for p in long)
@@ -263,7 +264,3 @@ def _shorten(text: str, limit: int = 120) -> str:
 
 def _count(n: int, thing: str) -> str:
     return f"no {thing}" if n == 0 else f"one {thing}" if n == 1 else f"{n} {thing}s"
-
-
-def _before(words: Sequence[Word], t: float, n: int = 6) -> str:
-    return " ".join([w.text for w in words if (w.start + w.end) / 2 <= t][-n:]) or "(start)"

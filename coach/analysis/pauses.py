@@ -69,3 +69,18 @@ def think_aloud_metrics(
         "leading_silence_s": round(regions[0].start, 3) if regions else round(duration_s, 3),
         "trailing_silence_s": round(duration_s - regions[-1].end, 3) if regions else 0.0,
     }
+
+
+def words_before(words: Sequence[Word], t: float, n: int) -> str:
+    """The last ``n`` words said before ``t``, or "(start)".
+
+    By midpoint: Whisper's word ends overrun the VAD's pause boundary by a little.
+    """
+    picked = [w.text for w in words if (w.start + w.end) / 2 <= t][-n:]
+    return " ".join(picked) or "(start)"
+
+
+def words_after(words: Sequence[Word], t: float, n: int) -> str:
+    """The first ``n`` words said after ``t``, or "(end)"."""
+    picked = [w.text for w in words if (w.start + w.end) / 2 >= t][:n]
+    return " ".join(picked) or "(end)"

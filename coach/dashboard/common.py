@@ -146,3 +146,12 @@ def no_sessions_yet() -> None:
     st.info("No sessions yet: record or upload a practice answer on the Practice page, "
             "or run `coach analyze FILE`.")
     st.page_link(page("practice"), label="Go to Practice", icon=":material/mic:")
+
+
+def pick_session(store: SessionStore, *, key: str) -> str | None:
+    """The session a page shows, chosen in its picker; None (with a pointer to Practice) when there is none."""
+    summaries = store.list()
+    if not summaries:
+        no_sessions_yet()
+        return None
+    return session_picker(summaries, key=key)

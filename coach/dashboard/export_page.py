@@ -30,11 +30,9 @@ def exported(home: str, session_id: str, fmt: str, notes: tuple[tuple[float | No
 def render() -> None:
     st.title("Export", anchor="export")
     with common.open_store() as store:
-        summaries = store.list()
-        if not summaries:
-            common.no_sessions_yet()
+        session_id = common.pick_session(store, key="export_session")
+        if session_id is None:
             return
-        session_id = common.session_picker(summaries, key="export_session")
         summary = store.summary(session_id)
         stem = _file_stem(summary.title, session_id)
         notes = tuple((note.at_s, note.text) for note in store.notes(session_id))
@@ -44,6 +42,7 @@ def render() -> None:
                                file_name=f"{stem}.{suffix}",
                                mime=mime, key=f"download_{fmt}", on_click="ignore")
         st.subheader("Every session", anchor="export-all")
+        summaries = store.list()
         st.download_button(f"Metrics of all {len(summaries)} sessions (CSV)", data=metrics_csv(summaries),
                            file_name="coach-sessions.csv", mime="text/csv", key="download_csv", on_click="ignore")
 

@@ -211,11 +211,9 @@ def rate_chart(v: Views, median: float | None) -> alt.Chart:
 def render() -> None:
     st.title("Review", anchor="review")
     with common.open_store() as store:
-        summaries = store.list()
-        if not summaries:
-            common.no_sessions_yet()
+        session_id = common.pick_session(store, key="review_session")
+        if session_id is None:
             return
-        session_id = common.session_picker(summaries, key="review_session")
         summary = store.summary(session_id)
         home = str(store.home)
         session = common.load_session(home, session_id)
