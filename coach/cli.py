@@ -205,11 +205,14 @@ def _record(args: argparse.Namespace) -> int:
         transcriber = Transcriber()
         path = recordings / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}.wav"
         view = _LiveView(sys.stdout.isatty(), args.silence_alarm)
+        marks: list[tuple[float, str]] = []
         previous = signal.signal(signal.SIGINT, lambda *_: source.stop())  # Ctrl+C ends the session cleanly
+        keys = _PhaseKeys(view, marks)
         try:
             session, path = record(source, transcriber, path, live=LiveOptions(silence_alarm_s=args.silence_alarm),
-                                   on_update=view.update)
+                                   on_update=view.update, marks=marks)
         finally:
+            keys.close()
             signal.signal(signal.SIGINT, previous)
             view.close()
         if args.json:
@@ -265,6 +268,44 @@ def _device(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
+class _PhaseKeys:
+    """Keys 1-5 mark the start of a phase, read from the terminal without waiting for Enter."""
+
+    def __init__(self, view: _LiveView, marks: list[tuple[float, str]]) -> None:
+        import threading
+
+        self._view, self._marks = view, marks
+        self._saved = None
+        if not sys.stdin.isatty():
+            return
+        import termios
+        import tty
+
+        self._saved = termios.tcgetattr(sys.stdin)
+        tty.setcbreak(sys.stdin)
+        view.line("  keys: 1 requirements, 2 estimation, 3 high-level design, 4 deep dive, 5 wrap-up; Ctrl+C ends")
+        threading.Thread(target=self._read, name="coach-keys", daemon=True).start()
+
+    def _read(self) -> None:
+        from coach.analysis.timing import PHASE_NAMES
+        from coach.live import PHASE_KEYS
+        from coach.timefmt import clock
+
+        while self._saved is not None:
+            phase = PHASE_KEYS.get(sys.stdin.read(1))
+            if phase:
+                at = self._view.elapsed_s
+                self._marks.append((at, phase))
+                self._view.line(f"  -> {PHASE_NAMES[phase]} from {clock(at)}")
+
+    def close(self) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(sys.stdin, termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+
 class _LiveView:
     """The terminal while a session runs: the words as they come, a status line, the silence alarm."""
 
@@ -273,17 +314,19 @@ class _LiveView:
         self._alarm_s = alarm_s
         self._alarmed = False
         self._last_status = -1.0
+        self.elapsed_s = 0.0
 
     def update(self, u) -> None:
+        self.elapsed_s = u.elapsed_s
         from coach.analysis.timing import PHASE_NAMES
         from coach.timefmt import clock
 
         if u.new_words:
-            self._line(" ".join(w.text for w in u.new_words))
+            self.line(" ".join(w.text for w in u.new_words))
         for flag in u.new_flags:
-            self._line(f"  [{flag.category.replace('_', ' ')}] {flag.text}")
+            self.line(f"  [{flag.category.replace('_', ' ')}] {flag.text}")
         if u.alarm and not self._alarmed:
-            self._line(f"  !! {u.silence_s:.0f} s of silence: think out loud")
+            self.line(f"  !! {u.silence_s:.0f} s of silence: think out loud")
         self._alarmed = u.alarm
         if self._tty and u.elapsed_s - self._last_status >= 0.5:
             self._last_status = u.elapsed_s
@@ -297,7 +340,7 @@ class _LiveView:
             sys.stdout.write("\r\x1b[K")
             sys.stdout.flush()
 
-    def _line(self, text: str) -> None:
+    def line(self, text: str) -> None:
         sys.stdout.write(("\r\x1b[K" if self._tty else "") + text + "\n")
         sys.stdout.flush()
 

@@ -69,6 +69,18 @@ class _Progress:
     analysed_at: float = 0.0
 
 
+PHASE_KEYS = {"1": "requirements", "2": "estimation", "3": "high_level_design", "4": "deep_dive", "5": "wrap_up"}
+"""Keys that mark the start of a phase while recording."""
+
+
+def marked_phases(marks: list[tuple[float, str]]) -> tuple[tuple[float, str], ...]:
+    """The speaker's marks as complete phase marks: the time before the first mark is requirements."""
+    ordered = sorted(marks)
+    if ordered and ordered[0][0] > 0:
+        ordered.insert(0, (0.0, "requirements"))
+    return tuple(ordered)
+
+
 def record(
     source: AudioSource,
     transcriber: Transcriber,
@@ -77,12 +89,17 @@ def record(
     options: AnalysisOptions = AnalysisOptions(chunk=LIVE_CHUNKS),
     live: LiveOptions = LiveOptions(),
     on_update: Callable[[LiveUpdate], None] | None = None,
+    marks: list[tuple[float, str]] | None = None,
 ) -> tuple[Session, Path]:
     """Run a live session until ``source`` stops; returns the session and the finished recording.
 
     The recording is on disk as it arrives (a crash leaves an unfinished
     recording that :func:`coach.recorder.repair_recording` restores).
+    ``marks`` is a list the caller may append (seconds, phase) to while the
+    session runs (a hotkey, a button); when it holds any, the phases are
+    the marked ones rather than those found from the words.
     """
+    marks = marks if marks is not None else []
     lexicon, cues = load_lexicon(), load_phase_cues()
     progress = _Progress()
     recorder = Recorder(recording)
@@ -108,6 +125,8 @@ def record(
             progress.timings += out.timings
             progress.backlog_max_s = max(progress.backlog_max_s, out.queued_speech_s)
             new_flags = _reanalyse(progress, position, live, lexicon, cues) if out.words else ()
+            if marks:
+                progress.phase = max(marks)[1]
             if on_update is not None:
                 silence = position - progress.regions[-1].end if progress.regions else position
                 on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.words,
@@ -117,6 +136,8 @@ def record(
         writer.join()
         path = recorder.close()
     info = SourceInfo(str(path), position, SAMPLE_RATE, 1, "pcm_s16le")
+    if marks:
+        options = replace(options, interview=replace(options.interview, marks=marked_phases(marks)))
     session = build_session(info, progress.regions, progress.words, progress.prosody, transcriber, options)
     latencies = [t.latency_s for t in progress.timings]
     measured = {

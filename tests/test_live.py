@@ -59,3 +59,18 @@ def test_devices_answers_without_a_traceback(capsys):
     out, err = capsys.readouterr()
     assert code in (0, 1) and "Traceback" not in err
     assert ("no input device found" in out) if code == 1 else out.strip()
+
+
+def test_marked_phases_start_with_requirements_and_replace_the_detected_ones(tmp_path):
+    from coach.capture import AudioSource
+    from coach.live import marked_phases, record
+    from coach.transcribe import Transcriber
+
+    assert marked_phases([(30.0, "high_level_design"), (12.0, "estimation")]) == (
+        (0.0, "requirements"), (12.0, "estimation"), (30.0, "high_level_design"))
+    assert marked_phases([(0.0, "estimation")]) == ((0.0, "estimation"),)
+    marks = [(20.0, "estimation"), (40.0, "deep_dive")]  # as a hotkey would have appended them
+    session, _ = record(AudioSource.from_file(SAMPLE, speed=20), Transcriber(), tmp_path / "take.wav", marks=marks)
+    assert [(p.phase, p.start) for p in session.phases] == [
+        ("requirements", 0.0), ("estimation", 20.0), ("deep_dive", 40.0)]
+    assert session.feedback["phases_from"] == "marks"
