@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coach.analysis.pauses import words_before
+from coach.analysis.score import counted
 from coach.analysis.timing import PHASE_NAMES
 from coach.records import Evidence, Flag, Pause, PhaseSpan, Word
 from coach.timefmt import clock
@@ -116,7 +117,7 @@ def _requirements(phases: Sequence[PhaseSpan], by: dict, lost: float) -> Fix | N
     return Fix(
         "Clarify the requirements before designing",
         (f"{'You went straight into the design' if jumped else 'The requirements phase was thin'} "
-         f"and asked {_count(len(questions), 'clarifying question')}. Spend the first "
+         f"and asked {counted(len(questions), 'clarifying question')}. Spend the first "
          "minutes on features, users, scale, latency and consistency (FIRED) before drawing anything."),
         moments,
         weight=lost + (3 if jumped else 0),
@@ -260,7 +261,3 @@ def _moments(flags: Sequence[Flag]) -> tuple[Evidence, ...]:
 
 def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _count(n: int, thing: str) -> str:
-    return f"no {thing}" if n == 0 else f"one {thing}" if n == 1 else f"{n} {thing}s"

@@ -101,7 +101,7 @@ def score_session(
 def _requirements(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: TimeAllocation) -> RubricItem:
     questions = by.get("clarifying_question", [])
     points = min(3, len(questions))
-    reasons = [f"{len(questions) or 'no'} clarifying question{'s' if len(questions) != 1 else ''} (1 point each, up to 3)"]
+    reasons = [f"{counted(len(questions), 'clarifying question')} (1 point each, up to 3)"]
     row = _row(allocation, "requirements")
     if row.actual_s and row.ratio >= 0.3:
         points += 1
@@ -175,15 +175,17 @@ def _tradeoffs(by: dict[str, list[Flag]]) -> RubricItem:
     unjustified = by.get("unjustified_choice", [])
     raw = 3 * len(tradeoffs) + 1.5 * len(thinking) - len(unjustified)
     points = max(0.0, min(10.0, raw))
-    reason = (f"{len(tradeoffs)} trade-offs (3 points each), {len(thinking)} options weighed aloud (1.5 each), "
-              f"{len(unjustified)} choices without a reason (-1 each)")
+    reason = (f"{counted(len(tradeoffs), 'trade-off')} (3 points each), "
+              f"{counted(len(thinking), 'option')} weighed aloud (1.5 each), "
+              f"{counted(len(unjustified), 'choice')} without a reason (-1 each)")
     return RubricItem("tradeoffs", "Discussed trade-offs", points, 10, reason, _quotes(tradeoffs + thinking + unjustified))
 
 
 def _failures(by: dict[str, list[Flag]]) -> RubricItem:
     failures, monitoring = by.get("failure_mode", []), by.get("monitoring", [])
     points = min(5, 2 * len(failures) + (1 if monitoring else 0))
-    reason = f"{len(failures)} failure cases (2 points each), monitoring {'mentioned' if monitoring else 'not mentioned'}"
+    reason = (f"{counted(len(failures), 'failure case')} (2 points each), "
+              f"monitoring {'mentioned' if monitoring else 'not mentioned'}")
     return RubricItem("failures", "Handled failures", points, 5, reason, _quotes(failures + monitoring))
 
 
@@ -206,9 +208,9 @@ def _think_aloud(pauses: Sequence[Pause], by: dict[str, list[Flag]], talk_span_s
     fillers_per_min = len(by.get("filler", [])) * per10 / 10
     thinking = len(by.get("think_aloud", []))
     costs = [
-        (min(40.0, 10 * very_long * per10), f"{very_long} silences of 10 s or more"),
-        (min(24.0, 4 * long * per10), f"{long} silences of 5-10 s"),
-        (min(20.0, 10 * stuck), f"{stuck} times stuck without an approach"),
+        (min(40.0, 10 * very_long * per10), f"{counted(very_long, 'silence')} of 10 s or more"),
+        (min(24.0, 4 * long * per10), f"{counted(long, 'silence')} of 5-10 s"),
+        (min(20.0, 10 * stuck), f"stuck without an approach {counted(stuck, 'time')}"),
         (min(16.0, 4 * max(0.0, fillers_per_min - 2)), f"{fillers_per_min:.1f} fillers a minute"),
     ]
     bonus = min(10, 3 * thinking)
@@ -217,6 +219,11 @@ def _think_aloud(pauses: Sequence[Pause], by: dict[str, list[Flag]], talk_span_s
     if bonus:
         reasons += (f"+{bonus}: reasoned aloud {thinking} time{'s' if thinking > 1 else ''}",)
     return int(round(max(0.0, min(100.0, score)))), reasons
+
+
+def counted(n: int, thing: str) -> str:
+    """'no trade-offs', '1 trade-off', '3 trade-offs'."""
+    return f"no {thing}s" if n == 0 else f"1 {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _by_category(flags: Sequence[Flag]) -> dict[str, list[Flag]]:
