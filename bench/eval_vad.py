@@ -26,16 +26,17 @@ import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from coach.analysis.pauses import find_pauses  # noqa: E402
 from coach.audio import decode_blocks  # noqa: E402
 from coach.records import SAMPLE_RATE, SpeechRegion  # noqa: E402
 from coach.vad import VadOptions, VoiceActivityDetector  # noqa: E402
+from metrics import match_pauses, truth_pauses  # noqa: E402
 
 HOP_S = 0.01
 PYANNOTE_COLLAR_S = 0.25
@@ -82,46 +83,6 @@ def frame_f1(reference: Sequence[Span], hypothesis: Sequence[Span], duration: fl
     tp = int(np.sum(ref & hyp))
     wrong = int(np.sum(ref ^ hyp))
     return 1.0 if tp + wrong == 0 else 2 * tp / (2 * tp + wrong)
-
-
-def pauses_between(regions: Sequence[Span], min_len: float = PAUSE_MIN_S) -> list[Span]:
-    """Silences of at least ``min_len`` seconds between consecutive regions."""
-    return [(a[1], b[0]) for a, b in zip(regions, regions[1:]) if b[0] - a[1] >= min_len]
-
-
-@dataclass(frozen=True, slots=True)
-class PauseMatch:
-    """True pauses against detected ones; ``errors`` pools |start diff| and |end diff| of matches."""
-
-    true: int
-    found: int
-    matched: int
-    errors: tuple[float, ...]
-
-    @property
-    def recall(self) -> float:
-        return self.matched / self.true if self.true else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.matched / self.found if self.found else 1.0
-
-
-def match_pauses(true: Sequence[Span], found: Sequence[Span], tolerance: float = PAUSE_TOLERANCE_S) -> PauseMatch:
-    """Pair each true pause with the closest unused detected pause whose both ends are within ``tolerance``."""
-    used: set[int] = set()
-    errors: list[float] = []
-    for t_start, t_end in true:
-        candidates = [
-            (abs(f_start - t_start) + abs(f_end - t_end), j)
-            for j, (f_start, f_end) in enumerate(found)
-            if j not in used and abs(f_start - t_start) <= tolerance and abs(f_end - t_end) <= tolerance
-        ]
-        if candidates:
-            _, j = min(candidates)
-            used.add(j)
-            errors += [abs(found[j][0] - t_start), abs(found[j][1] - t_end)]
-    return PauseMatch(true=len(true), found=len(found), matched=len(used), errors=tuple(errors))
 
 
 # ---- data ------------------------------------------------------------------
@@ -199,16 +160,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"mean {np.mean(scores):.3f}  min {np.min(scores):.3f}")
 
     print(f"\n== mock interviews: pauses >= {PAUSE_MIN_S} s, ends within {PAUSE_TOLERANCE_S} s (bar: recall, precision >= 0.95; median error <= 0.25 s)")
-    total = PauseMatch(0, 0, 0, ())
+    true_n = found_n = matched_n = 0
+    errors: list[float] = []
     for flac in sorted(glob.glob(str(audio_dir / "mock" / "*.flac"))):
         truth = json.loads(Path(flac[:-5] + ".json").read_text())
-        true = [(p["start"], p["end"]) for p in truth["pauses"] if p["end"] - p["start"] >= PAUSE_MIN_S]
-        m = match_pauses(true, pauses_between(detect(load_audio(flac))))
-        median = statistics.median(m.errors) if m.errors else float("nan")
-        print(f"{Path(flac).stem:24s} true {m.true}  found {m.found}  matched {m.matched}  median error {median:.3f} s  max {max(m.errors, default=float('nan')):.3f} s")
-        total = PauseMatch(total.true + m.true, total.found + m.found, total.matched + m.matched, total.errors + m.errors)
-    median = statistics.median(total.errors) if total.errors else float("nan")
-    print(f"all: recall {total.recall:.3f}  precision {total.precision:.3f}  median boundary error {median:.3f} s")
+        regions = [SpeechRegion(start, end) for start, end in detect(load_audio(flac))]
+        found = [(p.start, p.end) for p in find_pauses(regions, min_pause_s=PAUSE_MIN_S)]
+        m = match_pauses(truth_pauses(truth), found, min_s=PAUSE_MIN_S, tol=PAUSE_TOLERANCE_S)
+        median = m["median_boundary_error"] if m["boundary_errors"] else float("nan")
+        print(f"{Path(flac).stem:24s} true {m['true']}  found {m['detected']}  matched {m['matched']}  "
+              f"median error {median:.3f} s  max {max(m['boundary_errors'], default=float('nan')):.3f} s")
+        true_n, found_n, matched_n = true_n + m["true"], found_n + m["detected"], matched_n + m["matched"]
+        errors += m["boundary_errors"]
+    median = statistics.median(errors) if errors else float("nan")
+    print(f"all: recall {matched_n / true_n if true_n else 1.0:.3f}  "
+          f"precision {matched_n / found_n if found_n else 1.0:.3f}  median boundary error {median:.3f} s")
 
     print(f"\n== speed: {seconds:.0f} s of audio in {compute:.2f} s = {seconds / compute:.0f} s of audio per second")
     return 0
