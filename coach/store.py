@@ -248,18 +248,6 @@ class SessionStore:
         name = self.summary(session_id).audio_file
         return self.audio_dir / name if name else None
 
-    def update(self, session_id: str, *, title: str | None = None, candidate: str | None = None,
-               tags: Sequence[str] | None = None) -> SessionSummary:
-        changes = {k: v for k, v in (("title", title), ("candidate", candidate)) if v is not None}
-        if tags is not None:
-            changes["tags"] = json.dumps(sorted(set(tags)))
-        if changes:
-            self.summary(session_id)
-            with self._transaction():
-                self._db.execute(f"UPDATE sessions SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
-                                 (*changes.values(), session_id))
-        return self.summary(session_id)
-
     def delete(self, session_id: str) -> None:
         """Remove the session, its notes and its copy of the recording."""
         audio = self.audio_path(session_id)
