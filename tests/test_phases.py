@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from coach.analysis.flags import find_flags, load_lexicon
 from coach.analysis.phases import (PHASES, DecoderOptions, decode_phases, find_phases, load_phase_cues, parse_marks,
                                    phases_from_marks)
 from coach.analysis.timing import allocate_time, choose_plan
@@ -35,6 +36,37 @@ def test_sentences_without_evidence_stay_in_the_current_phase():
     rows = [(REQ, 3)] * 2 + [(None, 0)] * 4 + [(EST, 4)] * 2
     labels = decode_phases(evidence(*rows), DecoderOptions())
     assert labels[:6] == [REQ] * 6 and labels[6:] == [EST, EST]
+
+
+def test_a_phase_begins_at_its_announcement_not_at_an_earlier_mention_of_its_topic():
+    rows = [(HLD, 2)] * 2 + [(DD, 3)] + [(HLD, 1)] * 2 + [(DD, 4)] + [(DD, 2)] * 2
+    assert decode_phases(evidence(*rows), DecoderOptions())[:5] == [HLD, HLD, DD, DD, DD]
+    arrival = np.zeros((len(rows), 5))
+    arrival[5, DD] = DecoderOptions().announce_arrival
+    assert decode_phases(evidence(*rows), DecoderOptions(), arrival) == [HLD] * 5 + [DD] * 3
+
+
+def test_only_the_first_arrival_at_a_phase_earns_its_bonus():
+    # the wrap-up is announced, its recap mentions the deep dive, then "if I had more time" announces it again:
+    # stepping back into the deep dive and re-entering the wrap-up must not pay twice
+    rows = [(DD, 2)] * 4 + [(WRAP, 4)] + [(DD, 1)] * 2 + [(WRAP, 4), (WRAP, 1)]
+    arrival = np.zeros((len(rows), 5))
+    arrival[[4, 7], WRAP] = DecoderOptions().announce_arrival
+    assert decode_phases(evidence(*rows), DecoderOptions(), arrival) == [DD] * 4 + [WRAP] * 5
+
+
+def test_a_garbled_announcement_still_starts_its_phase_where_it_signposts():
+    text = (
+        "How many users do we have? Do we need search across all the messages? "
+        "Let me do some back on the envelope maths. Ten million users times ten requests a day is about "
+        "one thousand requests per second."
+    )
+    words = words_from(text)
+    flags = find_flags(words, [], load_lexicon())
+    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1,
+                        cues=load_phase_cues(), flags=flags)
+    signpost = next(w.start for w in words if w.text == "Let")
+    assert [(s.phase, s.start) for s in spans] == [("requirements", 0.0), ("estimation", signpost)]
 
 
 def test_find_phases_on_a_spoken_order():

@@ -6,7 +6,10 @@ count most, topic words less, numbers point at estimation and questions at
 requirements. A Viterbi decoder then picks the phase sequence that best
 explains the evidence while paying for every change of phase (and more for
 going back), so a short digression does not shatter a phase into slivers but
-a real return to requirements, announced or sustained, is kept.
+a real return to requirements, announced or sustained, is kept. A phase is
+taken to begin where it is announced: the first arrival at a phase earns a
+bonus in a sentence that announces it (or signposts anything at all), so an
+earlier sentence that merely touches its topic does not start it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class DecoderOptions:
     """Extra cost per phase jumped over when going forward."""
     announce_weight: float = 4.0
     """Evidence of one announcement ("let's do the back of the envelope math")."""
+    announce_arrival: float = 8.0
+    """Bonus for first arriving at a phase in a sentence that announces it (see :func:`decode_phases`)."""
     cue_weight: float = 1.0
     """Evidence of one topic word."""
     number_weight: float = 0.5
@@ -61,6 +66,8 @@ class PhaseCues:
     weak_cues: dict[str, tuple[Pattern, ...]]
     flag_evidence: dict[str, dict[str, float]]
     """Per flag category, the evidence one such flag gives each phase (failure handling -> deep dive)."""
+    flag_arrival: dict[str, float]
+    """Per flag category, the bonus for first arriving at any phase in a sentence with such a flag (a signpost)."""
     decoder: DecoderOptions
 
 
@@ -69,6 +76,7 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     data = read_data(path, "phase cues")
     vocab = data.pop("vocab", {})
     flag_evidence = data.pop("flag_evidence", {})
+    flag_arrival = data.pop("flag_arrival", {})
     try:
         decoder = DecoderOptions(**data.pop("decoder", {}))
     except TypeError as exc:
@@ -84,15 +92,25 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
         cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
         weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
         flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
+        flag_arrival={c: float(w) for c, w in flag_arrival.items()},
         decoder=decoder,
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    points: np.ndarray
+    """Shape=(n_sentences, 5): how strongly each sentence points at each phase."""
+    arrival: np.ndarray
+    """Shape=(n_sentences, 5): the bonus for first arriving at each phase in each sentence."""
+
+
 def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues,
-                      flags: Sequence[Flag] = ()) -> np.ndarray:
-    """Evidence points, shape=(n_sentences, 5): how strongly each sentence points at each phase."""
+                      flags: Sequence[Flag] = ()) -> Evidence:
+    """What each sentence says about the phase it is in, and about a phase beginning there."""
     index = TokenIndex(tokens)
     evidence = np.zeros((len(sentences), len(PHASES)))
+    arrival = np.zeros((len(sentences), len(PHASES)))
     owner = np.zeros(len(tokens), dtype=int)
     for n, s in enumerate(sentences):
         owner[s.first : s.end] = n
@@ -106,6 +124,9 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     evidence[owner[first], p] += weight
+        for pattern in cues.announce[phase]:
+            for first, _ in pattern.find(tokens, index):
+                arrival[owner[first], p] = cues.decoder.announce_arrival
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
@@ -118,7 +139,8 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
         n = max(0, bisect.bisect_right(starts, flag.start) - 1)
         for phase, weight in cues.flag_evidence.get(flag.category, {}).items():
             evidence[n, PHASES.index(phase)] += weight
-    return evidence
+        arrival[n] = np.maximum(arrival[n], cues.flag_arrival.get(flag.category, 0.0))
+    return Evidence(evidence, arrival)
 
 
 PLAN_SHARES = (5, 3, 10, 20, 5)
@@ -143,11 +165,18 @@ def position_prior(sentences: Sequence[Sentence], duration_s: float) -> np.ndarr
     return prior
 
 
-def decode_phases(evidence: np.ndarray, options: DecoderOptions) -> list[int]:
-    """The phase index of each sentence: the best path under evidence minus switching costs."""
+def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.ndarray | None = None) -> list[int]:
+    """The phase index of each sentence: the best path under evidence minus switching costs.
+
+    A path also earns ``arrival[i, p]`` where it reaches phase p for the first time, at sentence i:
+    only the first arrival, or a recap in the wrap-up could step back into the deep dive and
+    return to collect the wrap-up's bonus again. The decoder's state is therefore the pair
+    (current phase, furthest phase reached), and a first arrival is a step beyond the furthest.
+    """
     n, k = evidence.shape
     if n == 0:
         return []
+    arrival = np.zeros_like(evidence) if arrival is None else arrival
     cost = np.zeros((k, k))
     for a in range(k):
         for b in range(k):
@@ -156,17 +185,23 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions) -> list[int]:
                     cost[a, b] = options.switch + options.backward * (1 if b == 0 else a - b)
                 else:
                     cost[a, b] = options.switch + options.skip * (b - a - 1)
+    phase, furthest = np.divmod(np.arange(k * k), k)
+    valid = phase <= furthest
+    follows = valid[:, None] & valid[None, :] & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
+    transition = np.where(follows, -cost[phase[:, None], phase[None, :]], -np.inf)  # from state (rows) to (columns)
+    first_arrival = phase[None, :] > furthest[:, None]
     # Starting anywhere but requirements costs a little: most interviews open there.
-    score = evidence[0] - np.where(np.arange(k) == 0, 0.0, options.switch / 3)
-    back = np.zeros((n, k), dtype=int)
+    opening = np.where(phase == 0, 0.0, options.switch / 3)
+    score = np.where(valid & (phase == furthest), evidence[0, phase] + arrival[0, phase] - opening, -np.inf)
+    back = np.zeros((n, k * k), dtype=int)
     for i in range(1, n):
-        total = score[:, None] - cost  # from a (rows) to b (columns)
+        total = score[:, None] + transition + np.where(first_arrival, arrival[i, phase][None, :], 0.0)
         back[i] = np.argmax(total, axis=0)
-        score = total[back[i], np.arange(k)] + evidence[i]
+        score = total[back[i], np.arange(k * k)] + evidence[i, phase]
     path = [int(np.argmax(score))]
     for i in range(n - 1, 0, -1):
         path.append(int(back[i, path[-1]]))
-    return path[::-1]
+    return [int(phase[state]) for state in path[::-1]]
 
 
 def find_phases(
@@ -182,9 +217,9 @@ def find_phases(
     sentences = split_sentences(tokens)
     if not sentences:
         return []
-    evidence = sentence_evidence(tokens, sentences, cues, flags)
-    evidence += cues.decoder.position_weight * position_prior(sentences, duration_s)
-    labels = decode_phases(evidence, cues.decoder)
+    found = sentence_evidence(tokens, sentences, cues, flags)
+    evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s)
+    labels = decode_phases(evidence, cues.decoder, found.arrival)
     labels = _fold_short_spans(labels, sentences, evidence, cues.decoder)
     starts = [0.0]
     names = [PHASES[labels[0]]]
