@@ -69,6 +69,19 @@ def test_a_garbled_announcement_still_starts_its_phase_where_it_signposts():
     assert [(s.phase, s.start) for s in spans] == [("requirements", 0.0), ("estimation", signpost)]
 
 
+def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():
+    text = (
+        "How many users do we have? Do we need search? "
+        "Okay. That keeps it simple for us. Good, I follow. Right, that is fine with me. "
+        "Okay, thank you. Got it, noted. Alright, that helps a lot. "
+        "Ten million users times ten requests a day is about one thousand requests per second."
+    )
+    words = words_from(text)
+    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    numbers = next(w.start for w in words if w.text == "Ten")
+    assert [(s.phase, s.start) for s in spans] == [("requirements", 0.0), ("estimation", numbers)]
+
+
 def test_find_phases_on_a_spoken_order():
     text = (
         "Before I start, let me clarify the requirements. How many users do we have? Do we need search? "

@@ -218,7 +218,10 @@ def find_phases(
     if not sentences:
         return []
     found = sentence_evidence(tokens, sentences, cues, flags)
-    evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s)
+    # The plan's order settles what a sentence's words leave open; a sentence that points at no phase
+    # stays in the phase around it, wherever the plan would be by then.
+    points_somewhere = found.points.sum(axis=1, keepdims=True) > 0
+    evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s) * points_somewhere
     labels = decode_phases(evidence, cues.decoder, found.arrival)
     labels = _fold_short_spans(labels, sentences, evidence, cues.decoder)
     starts = [0.0]
