@@ -5,7 +5,8 @@ import pytest
 
 from coach.analysis.flags import find_flags, load_lexicon
 from coach.analysis.phases import (PHASES, DecoderOptions, decode_phases, find_phases, load_phase_cues, parse_marks,
-                                   phases_from_marks)
+                                   phases_from_marks, sentence_evidence)
+from coach.analysis.text import split_sentences, tokenize
 from coach.analysis.timing import allocate_time, choose_plan
 from coach.errors import ConfigError
 from coach.records import PhaseSpan, SpeechRegion
@@ -67,6 +68,15 @@ def test_a_garbled_announcement_still_starts_its_phase_where_it_signposts():
                         cues=load_phase_cues(), flags=flags)
     signpost = next(w.start for w in words if w.text == "Let")
     assert [(s.phase, s.start) for s in spans] == [("requirements", 0.0), ("estimation", signpost)]
+
+
+def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_start_it():
+    words = words_from("Should I dive into the data model next? Okay, let me dive into the data model.")
+    tokens = tokenize(words)
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    options = DecoderOptions()
+    assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival
+    assert found.points[1, DD] - found.points[0, DD] == options.announce_weight - options.cue_weight
 
 
 def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():

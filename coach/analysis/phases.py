@@ -114,9 +114,11 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     owner = np.zeros(len(tokens), dtype=int)
     for n, s in enumerate(sentences):
         owner[s.first : s.end] = n
+    # "Should I dig into conflicts next?" proposes the next phase: the phase begins when the answer
+    # has been given, so an announcement asked as a question weighs as one topic word and starts nothing.
+    asks = [is_question(tokens[s.first : s.end]) for s in sentences]
     for p, phase in enumerate(PHASES):
         weighted = (
-            (cues.decoder.announce_weight, cues.announce[phase]),
             (cues.decoder.cue_weight, cues.cues[phase]),
             (cues.decoder.cue_weight / 2, cues.weak_cues[phase]),
         )
@@ -126,7 +128,10 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                     evidence[owner[first], p] += weight
         for pattern in cues.announce[phase]:
             for first, _ in pattern.find(tokens, index):
-                arrival[owner[first], p] = cues.decoder.announce_arrival
+                n = owner[first]
+                evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
+                if not asks[n]:
+                    arrival[n, p] = cues.decoder.announce_arrival
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
