@@ -79,6 +79,15 @@ def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_sta
     assert found.points[1, DD] - found.points[0, DD] == options.announce_weight - options.cue_weight
 
 
+def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
+    words = words_from("To sum up, we shard by user. If I had more time I'd add search.")
+    tokens = tokenize(words)
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    options = DecoderOptions()
+    assert found.arrival[0, WRAP] == options.announce_arrival and found.arrival[1, WRAP] == 0
+    assert found.points[1, WRAP] >= options.announce_weight
+
+
 def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():
     text = (
         "How many users do we have? Do we need search? "

@@ -62,6 +62,8 @@ class DecoderOptions:
 @dataclass(frozen=True, slots=True)
 class PhaseCues:
     announce: dict[str, tuple[Pattern, ...]]
+    announce_within: dict[str, tuple[Pattern, ...]]
+    """Announcements said inside a phase rather than where it begins ("if I had more time" follows the summary)."""
     cues: dict[str, tuple[Pattern, ...]]
     weak_cues: dict[str, tuple[Pattern, ...]]
     flag_evidence: dict[str, dict[str, float]]
@@ -89,6 +91,8 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
         raise ConfigError(f"{path}: unknown phase(s) {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
     return PhaseCues(
         announce={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
+        announce_within={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("announce_within", []))
+                         for p in PHASES},
         cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
         weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
         flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
@@ -126,12 +130,13 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     evidence[owner[first], p] += weight
-        for pattern in cues.announce[phase]:
-            for first, _ in pattern.find(tokens, index):
-                n = owner[first]
-                evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
-                if not asks[n]:
-                    arrival[n, p] = cues.decoder.announce_arrival
+        for opens, patterns in ((True, cues.announce[phase]), (False, cues.announce_within[phase])):
+            for pattern in patterns:
+                for first, _ in pattern.find(tokens, index):
+                    n = owner[first]
+                    evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
+                    if opens and not asks[n]:
+                        arrival[n, p] = cues.decoder.announce_arrival
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
