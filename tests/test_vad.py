@@ -137,16 +137,6 @@ def test_a_flicker_after_a_word_does_not_stretch_the_region(seconds, stretches):
     assert_regions(run(audio), [(1.0, 2.2 + seconds if stretches else 2.0)])
 
 
-@pytest.mark.parametrize("below_db, stretches", [(20, True), (35, False)])
-def test_a_short_burst_far_below_the_talker_does_not_stretch_the_region(below_db, stretches):
-    # A 0.07 s blip 0.2 s after the word: syllable-long, but so far under the
-    # talker that it counts only with the level test off.
-    blip = voice(0.07, f0=150, level=0.3 * 10 ** (-below_db / 20))
-    audio = place(5.0, [(1.0, voice(1.0, level=0.3)), (2.2, blip)]) + white(5.0, 1e-6)
-    assert_regions(run(audio, options=VadOptions(max_below_level_db=1000.0)), [(1.0, 2.27)])
-    assert_regions(run(audio), [(1.0, 2.27 if stretches else 2.0)])
-
-
 @pytest.mark.parametrize("block", [1, 37, 16000])
 def test_block_size_does_not_change_the_result(block):
     audio = place(10.0, SCENE) + white(10.0, 0.002)
@@ -205,7 +195,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01), dict(max_below_level_db=-1.0)])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
