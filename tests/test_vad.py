@@ -128,6 +128,15 @@ def test_a_click_is_not_speech():
     assert run(place(4.0, [(1.0, voice(0.05))])) == []
 
 
+@pytest.mark.parametrize("seconds, stretches", [(0.03, False), (0.06, True)])
+def test_a_flicker_after_a_word_does_not_stretch_the_region(seconds, stretches):
+    # 0.2 s after the word, within min_silence_s: a burst under min_burst_s is a
+    # flicker and the region keeps the word's end; a syllable-long one joins it.
+    audio = place(5.0, [(1.0, voice(1.0)), (2.2, voice(seconds, f0=150))]) + white(5.0, 1e-5)
+    assert_regions(run(audio, options=VadOptions(min_burst_s=0.0)), [(1.0, 2.2 + seconds)])
+    assert_regions(run(audio), [(1.0, 2.2 + seconds if stretches else 2.0)])
+
+
 @pytest.mark.parametrize("block", [1, 37, 16000])
 def test_block_size_does_not_change_the_result(block):
     audio = place(10.0, SCENE) + white(10.0, 0.002)
@@ -186,7 +195,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0)])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
