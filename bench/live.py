@@ -51,8 +51,11 @@ def main() -> int:
     lat = live["latency_s"]
     print(f"{audio.name}: {session.source.duration_s / 60:.1f} min at x{args.speed:g}, {live['utterances']} utterances, "
           f"{len(session.words)} words")
-    print(f"latency (real-time schedule): p50 {lat['p50']:.2f} s (bar 0.5), p95 {lat['p95']:.2f} s (bar 1.0), "
-          f"max {lat['max']:.2f} s")
+    final = live["final_latency_s"]
+    print(f"latency to words on screen (real-time schedule): p50 {lat['p50']:.2f} s (bar 0.5), "
+          f"p95 {lat['p95']:.2f} s (bar 1.0), max {lat['max']:.2f} s")
+    print(f"latency to words final (end confirmed by the VAD): p50 {final['p50']:.2f} s, p95 {final['p95']:.2f} s, "
+          f"max {final['max']:.2f} s")
     print("backlog max per 5 min of audio (s of speech waiting for the model): "
           + " ".join(f"{backlog[k]:.1f}" for k in sorted(backlog)))
     print(f"overflows {live['overflows']}, dropped {live['dropped_s']} s")

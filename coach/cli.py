@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -314,6 +315,7 @@ class _LiveView:
         self._alarm_s = alarm_s
         self._alarmed = False
         self._last_status = -1.0
+        self._tentative = ""
         self.elapsed_s = 0.0
 
     def update(self, u) -> None:
@@ -328,11 +330,17 @@ class _LiveView:
         if u.alarm and not self._alarmed:
             self.line(f"  !! {u.silence_s:.0f} s of silence: think out loud")
         self._alarmed = u.alarm
-        if self._tty and u.elapsed_s - self._last_status >= 0.5:
+        tentative = " ".join(w.text for w in u.tentative_words)
+        if self._tty and (u.elapsed_s - self._last_status >= 0.5 or tentative != self._tentative):
             self._last_status = u.elapsed_s
+            self._tentative = tentative
             phase = PHASE_NAMES.get(u.phase, "-") if u.phase else "-"
-            sys.stdout.write(f"\r\x1b[K{clock(u.elapsed_s)}  phase: {phase}  quiet {u.silence_s:4.1f} s"
-                             f"  backlog {u.backlog_s:.1f} s  overflows {u.overflows}")
+            # The words of an utterance whose end is not yet confirmed stand on the status line, so they
+            # are on screen as soon as they are transcribed and never have to be taken back from the log.
+            status = f"{clock(u.elapsed_s)}  phase: {phase}  quiet {u.silence_s:4.1f} s  backlog {u.backlog_s:.1f} s" \
+                     f"  overflows {u.overflows}"
+            width = shutil.get_terminal_size().columns - 1
+            sys.stdout.write("\r\x1b[K" + (f"{tentative} ..." if tentative else status)[-width:])
             sys.stdout.flush()
 
     def close(self) -> None:

@@ -2,11 +2,13 @@
 
 The capture source yields 16 kHz blocks; each is written to disk at once
 (:class:`~coach.recorder.Recorder`, flushed every second) and pushed
-through :func:`~coach.pipeline.run_stages` with chunks closed as soon as
-the speaker pauses, so words arrive utterance by utterance. After every
+through :func:`~coach.pipeline.run_stages`, which transcribes every
+utterance as soon as the speaker pauses (for the live view) and the same
+speech again in the long chunks a file gets (for the session). After every
 block a :class:`LiveUpdate` says what changed; the caller's view decides
 what to show. When the stream ends the session is built by the same
-analysis as an uploaded file, with what the live run measured added.
+analysis as an uploaded file, from the same words, with what the live run
+measured added.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from coach.records import SAMPLE_RATE, Flag, SourceInfo, SpeechRegion, Word
 from coach.session import Session
 from coach.transcribe import Transcriber
 
-LIVE_CHUNKS = ChunkOptions(max_speech_s=12.0, close_after_silence_s=0.0)
-"""Transcribe an utterance as soon as the VAD closes it (0.3 s of silence, decided ~0.5 s after the
-speech ended), and never let one chunk hold more than 12 s of speech, so a long answer arrives in
-pieces. Waiting longer made no difference to the words on the mock interviews."""
+LIVE_CHUNKS = ChunkOptions(max_speech_s=12.0, close_after_silence_s=0.0, guess_after_quiet_s=0.15)
+"""For the live view: transcribe an utterance as soon as the VAD closes it (0.3 s of silence, decided
+~0.5 s after the speech ended), and never let one chunk hold more than 12 s of speech, so a long
+answer arrives in pieces (and fits the encoder's short window). To have the words sooner still,
+transcription starts on a guess after 0.15 s of quiet; a guess that the speaker proves wrong by
+going on costs only wasted model time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,9 @@ class LiveUpdate:
     """How long it has been quiet (0 while speaking)."""
     alarm: bool
     new_words: tuple[Word, ...]
+    tentative_words: tuple[Word, ...]
+    """The utterance just finished, transcribed before the VAD has confirmed its end: show it
+    provisionally; it arrives in ``new_words`` once confirmed, or is replaced."""
     phase: str | None
     new_flags: tuple[Flag, ...]
     backlog_s: float
@@ -61,6 +68,9 @@ class LiveUpdate:
 class _Progress:
     regions: list[SpeechRegion] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
+    """The session's words (long chunks), which trail the live ones by up to a chunk."""
+    live_words: list[Word] = field(default_factory=list)
+    """The words as shown, utterance by utterance: what the live phase and flags are worked out from."""
     prosody: list[ProsodySample] = field(default_factory=list)
     timings: list[ChunkTiming] = field(default_factory=list)
     backlog_max_s: float = 0.0
@@ -86,7 +96,7 @@ def record(
     transcriber: Transcriber,
     recording: str | Path,
     *,
-    options: AnalysisOptions = AnalysisOptions(chunk=LIVE_CHUNKS),
+    options: AnalysisOptions = AnalysisOptions(),
     live: LiveOptions = LiveOptions(),
     on_update: Callable[[LiveUpdate], None] | None = None,
     marks: list[tuple[float, str]] | None = None,
@@ -117,19 +127,20 @@ def record(
             yield block
 
     try:
-        for out in run_stages(blocks(), transcriber, options):
+        for out in run_stages(blocks(), transcriber, options, live=LIVE_CHUNKS):
             position = out.position
             progress.regions += out.regions
             progress.words += out.words
+            progress.live_words += out.live_words
             progress.prosody += out.prosody
             progress.timings += out.timings
             progress.backlog_max_s = max(progress.backlog_max_s, out.queued_speech_s)
-            new_flags = _reanalyse(progress, position, live, lexicon, cues) if out.words else ()
+            new_flags = _reanalyse(progress, position, live, lexicon, cues) if out.live_words else ()
             if marks:
                 progress.phase = max(marks)[1]
             if on_update is not None:
                 silence = position - progress.regions[-1].end if progress.regions else position
-                on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.words,
+                on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.live_words, out.tentative_words,
                                      progress.phase, new_flags, out.queued_speech_s, source.overflows))
     finally:
         source.stop()
@@ -142,6 +153,7 @@ def record(
     latencies = [t.latency_s for t in progress.timings]
     measured = {
         "latency_s": _percentiles(latencies),
+        "final_latency_s": _percentiles([t.final_latency_s for t in progress.timings]),
         "backlog_max_s": round(progress.backlog_max_s, 2),
         "overflows": source.overflows,
         "dropped_s": round(source.dropped_s, 2),
@@ -166,9 +178,9 @@ def _reanalyse(progress: _Progress, position: float, live: LiveOptions, lexicon,
     if position - progress.analysed_at < live.reanalyse_every_s:
         return ()
     progress.analysed_at = position
-    phases = find_phases(progress.words, progress.regions, duration_s=position, cues=cues,
-                         flags=find_flags(progress.words, [], lexicon))
-    flags = tuple(find_flags(progress.words, [], lexicon, phases))
+    phases = find_phases(progress.live_words, progress.regions, duration_s=position, cues=cues,
+                         flags=find_flags(progress.live_words, [], lexicon))
+    flags = tuple(find_flags(progress.live_words, [], lexicon, phases))
     known = set(progress.flags)
     progress.flags = flags
     progress.phase = phases[-1].phase if phases else None

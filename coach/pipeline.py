@@ -42,6 +42,10 @@ class ChunkOptions:
     """Audio kept either side of a chunk's regions, so the model hears word edges."""
     close_after_silence_s: float | None = None
     """Live mode: transcribe as soon as the speaker has been quiet this long (None: only when full)."""
+    guess_after_quiet_s: float | None = None
+    """Live mode: start transcribing the utterance in progress once it has been quiet this long, before
+    the VAD has decided that it ended (None: never). The guess's words are used when the region closes
+    where the guess assumed; otherwise they are thrown away and the region is transcribed again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +67,23 @@ class ChunkTiming:
     """How far the stream had got when the chunk was closed (recording clock): the decision delay."""
     model_s: float
     """Wall seconds from handing the chunk to the workers to its words being collected."""
+    confirmed_at: float | None = None
+    """For a chunk transcribed on a guess (:attr:`ChunkOptions.guess_after_quiet_s`): how far the stream
+    had got when the VAD closed the region where the guess assumed (recording clock)."""
 
     @property
     def latency_s(self) -> float:
-        """End of speech to words available, on a real-time schedule: decision delay plus model time."""
+        """End of speech to words available, on a real-time schedule: decision delay plus model time.
+
+        For a guessed chunk the words are available (shown as tentative) before they are final."""
         return self.closed_at - self.speech_end + self.model_s
+
+    @property
+    def final_latency_s(self) -> float:
+        """End of speech to words final: a guess's words are final once the VAD has confirmed it."""
+        if self.confirmed_at is None:
+            return self.latency_s
+        return max(self.latency_s, self.confirmed_at - self.speech_end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +96,15 @@ class StageOutput:
     position: float
     """Seconds of audio consumed so far."""
     timings: tuple[ChunkTiming, ...] = ()
-    """The chunks whose words arrived in this output."""
+    """The chunks whose words arrived in this output (in live mode, those of ``live_words``)."""
     queued_speech_s: float = 0.0
-    """Speech handed to the model and not yet transcribed: the backlog."""
+    """Speech handed to the model and not yet transcribed: the backlog (live: of ``live_words``)."""
+    live_words: tuple[Word, ...] = ()
+    """Live mode: the words of the utterances that just ended, transcribed one by one for showing;
+    ``words`` brings the same speech again later, transcribed in longer chunks, for the session."""
+    tentative_words: tuple[Word, ...] = ()
+    """Live mode: words of the utterance in progress, transcribed on a guess that it has ended and not
+    yet confirmed; they arrive in ``live_words`` in a later output or are replaced."""
 
 
 class _AudioBuffer:
@@ -154,6 +176,16 @@ class Chunker:
         self._audio.drop_before(keep_from - self._options.context_s)
         return chunks
 
+    def guess(self, open_since: float, likely_end: float, position: float) -> SpeechChunk | None:
+        """The chunk that would close if the open region ended at ``likely_end``; None if it would not fit one."""
+        region = SpeechRegion(open_since, likely_end)
+        if self._pending and self._would_overflow(region) or region.duration > self._options.max_speech_s:
+            return None
+        regions = (*self._pending, region)
+        context = self._options.context_s
+        first, samples = self._audio.slice(regions[0].start - context, min(likely_end + context, position))
+        return SpeechChunk(start=first / SAMPLE_RATE, audio=samples, regions=regions)
+
     def flush(self, finished: Sequence[SpeechRegion]) -> list[SpeechChunk]:
         """End of stream: the last regions, and whatever is pending, as chunks."""
         chunks = self._add(finished)
@@ -208,6 +240,8 @@ def run_stages(
     blocks: Iterable[AudioBlock],
     transcriber: Transcriber,
     options: AnalysisOptions = AnalysisOptions(),
+    *,
+    live: ChunkOptions | None = None,
 ) -> Iterator[StageOutput]:
     """The streaming pipeline: one :class:`StageOutput` per block, then one for the end of the stream.
 
@@ -216,32 +250,84 @@ def run_stages(
     come out in chunk order, each as soon as it and every chunk before it
     are done. At most two chunks per worker wait, so memory stays bounded
     when the model is slower than the audio.
+
+    With ``live`` chunk options (live practice), the same speech is also
+    transcribed a second time, utterance by utterance as the speaker pauses,
+    into :attr:`StageOutput.live_words` for showing at once. The session keeps
+    the words of the ``options.chunk`` chunks: long chunks give the model
+    more context, and they make a live session's words those of the same
+    recording analysed as a file.
     """
     vad = VoiceActivityDetector(options.vad)
     chunker = Chunker(options.chunk)
+    quick = Chunker(live) if live is not None else None
     position = 0.0
-    with _ChunkWork(transcriber, options.prosody) as work:
+    with _ChunkWork(transcriber, options.prosody) as work, _ChunkWork(transcriber, None) as quick_work:
         for block in blocks:
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
             position = block.end
+            live_words: tuple[Word, ...] = ()
+            if quick is not None:  # first: someone is waiting for these words
+                quick_chunks = quick.push(block, finished, open_since=vad.open_region_start,
+                                          settled_until=vad.settled_until)
+                quick_work.add(quick_chunks, position)
+                if live.guess_after_quiet_s is not None and not quick_chunks:
+                    _guess_end(vad, quick, quick_work, live.guess_after_quiet_s, position)
+                live_words, _, live_timings = quick_work.ready()
             work.add(chunks, position)
             words, prosody, timings = work.ready()
-            yield StageOutput(tuple(finished), words, prosody, position, timings, work.queued_speech_s)
+            if quick is not None:
+                timings = live_timings
+            # Live, the backlog that matters is the speech waiting to be shown; the session's chunks
+            # trail by one chunk by design.
+            backlog = quick_work.queued_speech_s if quick is not None else work.queued_speech_s
+            yield StageOutput(tuple(finished), words, prosody, position, timings, backlog, live_words,
+                              quick_work.tentative_words())
         finished = vad.flush()
         work.add(chunker.flush(finished), position)
-        words, prosody, timings = work.drain()
-        yield StageOutput(tuple(finished), words, prosody, position, timings, 0.0)
+        live_words = ()
+        if quick is not None:
+            quick_work.add(quick.flush(finished), position)
+            live_words, _, timings = quick_work.drain()
+        words, prosody, main_timings = work.drain()
+        yield StageOutput(tuple(finished), words, prosody, position, timings if quick is not None else main_timings,
+                          0.0, live_words)
+
+
+def _guess_end(vad: VoiceActivityDetector, chunker: Chunker, work: _ChunkWork, quiet_s: float, position: float) -> None:
+    """Start transcribing the open region on the guess that it has ended (live mode)."""
+    open_since, likely_end = vad.open_region_start, vad.likely_end(quiet_s)
+    if open_since is None or likely_end is None:
+        return
+    chunk = chunker.guess(open_since, likely_end, position)
+    if chunk is not None:
+        work.guess(chunk, position)
+
+
+@dataclass(slots=True)
+class _Guess:
+    regions: tuple[SpeechRegion, ...]
+    future: Future
+    submitted_at: float
+    """Stream position when it was handed to the workers."""
+
+
+GUESS_TOLERANCE_S = 0.03
+"""A guess stands when the region closed within this of where the guess ended it (3 VAD frames): the
+frames the guess judged with the floor known then were judged again once the lookahead had arrived."""
 
 
 class _ChunkWork:
     """Chunks in; their words and prosody out, in order, from the transcriber's worker threads."""
 
-    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions) -> None:
+    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None) -> None:
+        """``prosody`` None: words only."""
         self._transcriber = transcriber
         self._prosody = prosody
         self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-chunk")
         self._pending: deque[tuple[Future, ChunkTiming, float]] = deque()  # (work, timing so far, speech s)
+        self._guess: _Guess | None = None
 
     def __enter__(self) -> _ChunkWork:
         return self
@@ -249,6 +335,8 @@ class _ChunkWork:
     def __exit__(self, *exc) -> None:
         for future, _, _ in self._pending:
             future.cancel()
+        if self._guess is not None:
+            self._guess.future.cancel()
         self._pool.shutdown(wait=True)
 
     @property
@@ -258,9 +346,31 @@ class _ChunkWork:
     def add(self, chunks: Sequence[SpeechChunk], position: float) -> None:
         """Queue ``chunks``, closed when the stream was at ``position`` seconds, for the workers."""
         for chunk in chunks:
-            timing = ChunkTiming(chunk.regions[-1].end, position, model_s=0.0)
-            future = self._pool.submit(self._process, chunk, time.perf_counter())
+            guess, self._guess = self._guess, None
+            if guess is not None and _same_regions(guess.regions, chunk.regions):
+                future = guess.future
+                timing = ChunkTiming(chunk.regions[-1].end, guess.submitted_at, model_s=0.0, confirmed_at=position)
+            else:
+                if guess is not None:
+                    guess.future.cancel()  # only stops it if no worker has started it
+                future = self._pool.submit(self._process, chunk, time.perf_counter())
+                timing = ChunkTiming(chunk.regions[-1].end, position, model_s=0.0)
             self._pending.append((future, timing, sum(r.duration for r in chunk.regions)))
+
+    def guess(self, chunk: SpeechChunk, position: float) -> None:
+        """Transcribe ``chunk`` ahead of time: the region in progress as it would be if it had ended."""
+        if self._guess is not None:
+            if _same_regions(self._guess.regions, chunk.regions):
+                return
+            self._guess.future.cancel()
+        future = self._pool.submit(self._process, chunk, time.perf_counter())
+        self._guess = _Guess(chunk.regions, future, position)
+
+    def tentative_words(self) -> tuple[Word, ...]:
+        """The words of the current guess, once transcribed and while every chunk before it is done."""
+        if self._guess is None or self._pending or not self._guess.future.done() or self._guess.future.cancelled():
+            return ()
+        return tuple(self._guess.future.result()[0])
 
     def ready(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
         """What the chunks finished so far found, in order; waits only while too many chunks are queued."""
@@ -273,7 +383,8 @@ class _ChunkWork:
 
     def _process(self, chunk: SpeechChunk, submitted: float) -> tuple[list[Word], list[ProsodySample], float]:
         words = self._transcriber.transcribe(chunk)
-        return words, measure_prosody(chunk, self._prosody), time.perf_counter() - submitted
+        prosody = measure_prosody(chunk, self._prosody) if self._prosody is not None else []
+        return words, prosody, time.perf_counter() - submitted
 
     def _collect(self, ready) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
         words: list[Word] = []
@@ -286,6 +397,15 @@ class _ChunkWork:
             prosody += chunk_prosody
             timings.append(replace(queued, model_s=model_s))
         return tuple(words), tuple(prosody), tuple(timings)
+
+
+def _same_regions(guessed: Sequence[SpeechRegion], closed: Sequence[SpeechRegion]) -> bool:
+    return (
+        len(guessed) == len(closed)
+        and all(g.start == c.start for g, c in zip(guessed, closed))
+        and abs(guessed[-1].end - closed[-1].end) <= GUESS_TOLERANCE_S
+        and all(g.end == c.end for g, c in zip(guessed[:-1], closed[:-1]))
+    )
 
 
 def analyze(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import logging
 import os
 import re
@@ -79,6 +80,19 @@ would only hallucinate)."""
 WINDOW_SECONDS = 30.0
 WINDOW_SAMPLES = int(WINDOW_SECONDS * SAMPLE_RATE)
 """Whisper encodes audio in 30 s windows, whatever is in them."""
+
+SHORT_WINDOW_FRAMES = 1500
+"""Mel frames (15 s) the encoder is given when the speech leaves most of a 30 s window empty.
+
+Whisper pads every input to 30 s and the encoder's cost grows faster than its
+input, so tiny.en spends 0.25 s of one core on a 30 s window and 0.05 s on a
+15 s one. On the live chunks of our three mock interviews the words were as
+good or better (WER 0.199/0.195/0.375 with 30 s, 0.198/0.183/0.339 with 15 s);
+10 s windows were worse again."""
+
+SHORT_WINDOW_MARGIN_FRAMES = 200
+"""Empty frames (2 s) kept after the speech in a short window: the decoder
+reads the end of an utterance from the silence after it."""
 
 UNSURE_PROBABILITY = 0.5
 """Mean word probability below which a segment Whisper thinks is not speech is dropped."""
@@ -276,7 +290,7 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
     except ImportError:
         raise ModelError("transcription needs faster-whisper; install it with: pip install faster-whisper") from None
     try:
-        return WhisperModel(
+        model = WhisperModel(
             resolved.location,
             device=device,
             compute_type=compute_type,
@@ -287,6 +301,21 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
     except Exception as exc:  # CTranslate2 and huggingface_hub raise many unrelated types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{resolved.name}' from {resolved.location}: {reason}") from None
+    # faster-whisper pads every window to 30 s before its encode() (no option changes that); wrapping
+    # encode() on this instance is the one place the padding can be cut back.
+    model.encode = functools.partial(_encode_short_window, model.encode)
+    return model
+
+
+def _encode_short_window(encode, features: np.ndarray):
+    """``encode(features)``, with a window of mostly padding cut to :data:`SHORT_WINDOW_FRAMES`."""
+    if features.ndim == 2 and features.shape[-1] > SHORT_WINDOW_FRAMES:
+        # faster-whisper pads with exact zeros, which a log-mel frame of audio never is in all bins
+        used = np.flatnonzero(np.any(features != 0, axis=0))
+        content = int(used[-1]) + 1 if len(used) else 0
+        if content + SHORT_WINDOW_MARGIN_FRAMES <= SHORT_WINDOW_FRAMES:
+            features = features[:, :SHORT_WINDOW_FRAMES]
+    return encode(features)
 
 
 def _model_input(chunk: SpeechChunk, padding_s: float) -> tuple[list[_Piece], np.ndarray]:

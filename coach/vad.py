@@ -255,6 +255,25 @@ class VoiceActivityDetector:
             return None
         return self._region_start(self._start)
 
+    def likely_end(self, quiet_s: float) -> float | None:
+        """Where the open region will probably end, once it has been quiet for ``quiet_s`` seconds; else None.
+
+        A guess made before the region is decided: the frames still inside
+        the lookahead are judged against the floor known now. Live practice
+        starts transcribing an utterance on this guess, so that its words are
+        ready about when the region is closed (``min_silence_s`` later).
+        """
+        if self.open_region_start is None:
+            return None
+        floor = self._floor[0][1]
+        last = self._last
+        for offset, (energy, voiced) in enumerate(zip(self._energy, self._voiced)):
+            if voiced and energy - floor > self.options.gate_db:
+                last = self._decided + offset + 1
+        if (self._frames - last) * HOP / SAMPLE_RATE < quiet_s:
+            return None
+        return last * HOP / SAMPLE_RATE
+
     def _analyse(self, audio: np.ndarray) -> None:
         """Band energy and webrtcvad verdict for every 10 ms frame of ``audio``.
 

@@ -127,3 +127,59 @@ def test_chunk_work_keeps_order_and_loses_nothing():
     assert [t.closed_at for t in timings] == [2.0, 2.0, 5.0, 5.0, 5.0]
     assert [t.speech_end for t in timings] == [0.05, 1.05, 2.05, 3.05, 4.05]
     assert all(0 <= t.model_s < 5 for t in timings)
+
+
+class _CountingModel:
+    """Transcribes at once and counts the calls."""
+
+    workers = 2
+
+    def __init__(self):
+        self.calls = []
+
+    def transcribe(self, chunk):
+        from coach.records import Word
+
+        self.calls.append(chunk.regions)
+        return [Word(chunk.regions[-1].start, chunk.regions[-1].end, f"end{chunk.regions[-1].end:g}", 1.0)]
+
+
+def _wait_done(work):
+    import time
+
+    deadline = time.monotonic() + 5
+    while not work.tentative_words() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_a_guess_the_vad_confirms_is_not_transcribed_again():
+    from coach.pipeline import _ChunkWork
+    from coach.transcribe import SpeechChunk
+
+    model = _CountingModel()
+    audio = np.zeros(800, dtype=np.float32)
+    with _ChunkWork(model, None) as work:
+        work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.15)
+        work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.2)  # the same guess: no new call
+        _wait_done(work)
+        assert [w.text for w in work.tentative_words()] == ["end2"]
+        work.add([SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.01),))], 2.5)  # closed within the tolerance
+        words, _, [timing] = work.drain()
+    assert len(model.calls) == 1 and [w.text for w in words] == ["end2"]
+    assert timing.closed_at == 2.15 and timing.confirmed_at == 2.5
+    assert timing.latency_s < timing.final_latency_s == pytest.approx(0.49)
+
+
+def test_a_guess_the_speaker_proves_wrong_is_replaced():
+    from coach.pipeline import _ChunkWork
+    from coach.transcribe import SpeechChunk
+
+    model = _CountingModel()
+    audio = np.zeros(800, dtype=np.float32)
+    with _ChunkWork(model, None) as work:
+        work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.15)
+        _wait_done(work)
+        work.add([SpeechChunk(1.0, audio, (SpeechRegion(1.0, 3.0),))], 3.5)  # the speaker went on
+        words, _, [timing] = work.drain()
+    assert [w.text for w in words] == ["end3"] and len(model.calls) == 2
+    assert timing.confirmed_at is None and timing.closed_at == 3.5

@@ -150,3 +150,12 @@ def test_cuda_without_a_gpu_is_a_device_error():
         pytest.skip("a CUDA GPU is present")
     with pytest.raises(DeviceError, match="no CUDA GPU"):
         Transcriber(TranscriberOptions(device="cuda"))
+
+
+@pytest.mark.parametrize(("content", "frames"), [(0, 1500), (1000, 1500), (1300, 1500), (1301, 3000), (3000, 3000)])
+def test_the_encoder_gets_a_short_window_when_the_speech_leaves_room(content, frames):
+    from coach.transcribe import _encode_short_window
+
+    features = np.zeros((80, 3000), dtype=np.float32)
+    features[:, :content] = -0.5
+    assert _encode_short_window(lambda f: f.shape[-1], features) == frames

@@ -214,3 +214,17 @@ def test_real_speech_from_espeak(tmp_path):
     assert len(regions) == 1
     assert abs(regions[0].start - (2.5 + first)) <= 0.1
     assert abs(regions[0].end - (2.5 + last)) <= 0.15
+
+
+def test_likely_end_guesses_the_end_once_it_has_been_quiet_long_enough():
+    audio = place(4.0, [(1.0, voice(1.0))])
+    detector = VoiceActivityDetector()
+    detector.push(audio[: int(1.8 * SR)])
+    assert detector.likely_end(0.15) is None  # still talking
+    detector.push(audio[int(1.8 * SR) : int(2.09 * SR)])
+    assert detector.likely_end(0.15) is None  # quiet for less than 0.15 s
+    detector.push(audio[int(2.09 * SR) : int(2.2 * SR)])
+    guessed = detector.likely_end(0.15)
+    assert guessed == pytest.approx(2.0, abs=TOLERANCE_S)
+    [region] = detector.push(audio[int(2.2 * SR) :])
+    assert region.end == pytest.approx(guessed, abs=TOLERANCE_S)
