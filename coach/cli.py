@@ -335,6 +335,8 @@ class _LiveView:
             self._last_status = u.elapsed_s
             self._tentative = tentative
             phase = PHASE_NAMES.get(u.phase, "-") if u.phase else "-"
+            if u.phase_left_s is not None:
+                phase += f" ({clock(abs(u.phase_left_s))} {'left' if u.phase_left_s >= 0 else 'over'})"
             # The words of an utterance whose end is not yet confirmed stand on the status line, so they
             # are on screen as soon as they are transcribed and never have to be taken back from the log.
             status = f"{clock(u.elapsed_s)}  phase: {phase}  quiet {u.silence_s:4.1f} s  backlog {u.backlog_s:.1f} s" \

@@ -13,6 +13,7 @@ measured added.
 
 from __future__ import annotations
 
+import logging
 import queue
 import statistics
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from coach.analysis.flags import find_flags, load_lexicon
 from coach.analysis.phases import find_phases, load_phase_cues
+from coach.analysis.timing import phase_budgets_s
 from coach.capture import AudioSource
 from coach.pipeline import AnalysisOptions, ChunkOptions, ChunkTiming, build_session, run_stages
 from coach.prosody import ProsodySample
@@ -29,6 +31,8 @@ from coach.recorder import Recorder
 from coach.records import SAMPLE_RATE, Flag, SourceInfo, SpeechRegion, Word
 from coach.session import Session
 from coach.transcribe import Transcriber
+
+log = logging.getLogger(__name__)
 
 LIVE_CHUNKS = ChunkOptions(max_speech_s=12.0, close_after_silence_s=0.0, guess_after_quiet_s=0.15)
 """For the live view: transcribe an utterance as soon as the VAD closes it (0.3 s of silence, decided
@@ -59,6 +63,8 @@ class LiveUpdate:
     """The utterance just finished, transcribed before the VAD has confirmed its end: show it
     provisionally; it arrives in ``new_words`` once confirmed, or is replaced."""
     phase: str | None
+    phase_left_s: float | None
+    """What is left of the current phase's budget (45- or 60-minute plan); negative when over it."""
     new_flags: tuple[Flag, ...]
     backlog_s: float
     overflows: int
@@ -76,6 +82,7 @@ class _Progress:
     backlog_max_s: float = 0.0
     flags: tuple[Flag, ...] = ()
     phase: str | None = None
+    phase_since: float = 0.0
     analysed_at: float = 0.0
 
 
@@ -111,6 +118,7 @@ def record(
     """
     marks = marks if marks is not None else []
     lexicon, cues = load_lexicon(), load_phase_cues()
+    budgets = phase_budgets_s(options.interview.plan)
     progress = _Progress()
     recorder = Recorder(recording)
     position = 0.0
@@ -137,11 +145,13 @@ def record(
             progress.backlog_max_s = max(progress.backlog_max_s, out.queued_speech_s)
             new_flags = _reanalyse(progress, position, live, lexicon, cues) if out.live_words else ()
             if marks:
-                progress.phase = max(marks)[1]
+                progress.phase_since, progress.phase = max(marks)
             if on_update is not None:
                 silence = position - progress.regions[-1].end if progress.regions else position
-                on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.live_words, out.tentative_words,
-                                     progress.phase, new_flags, out.queued_speech_s, source.overflows))
+                left = budgets[progress.phase] - (position - progress.phase_since) if progress.phase else None
+                on_update(LiveUpdate(position, silence, silence >= live.silence_alarm_s, out.live_words,
+                                     out.tentative_words, progress.phase, left, new_flags, out.queued_speech_s,
+                                     source.overflows))
     finally:
         source.stop()
         writer.join()
@@ -183,7 +193,8 @@ def _reanalyse(progress: _Progress, position: float, live: LiveOptions, lexicon,
     flags = tuple(find_flags(progress.live_words, [], lexicon, phases))
     known = set(progress.flags)
     progress.flags = flags
-    progress.phase = phases[-1].phase if phases else None
+    if phases:
+        progress.phase, progress.phase_since = phases[-1].phase, phases[-1].start
     return tuple(f for f in flags if f not in known)
 
 
@@ -193,3 +204,109 @@ def _percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"p50": round(statistics.median(ordered), 3), "p95": round(p95, 3), "max": round(ordered[-1], 3)}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """Where a :class:`LiveSession` stands: what a view that polls (the dashboard) shows."""
+
+    elapsed_s: float
+    silence_s: float
+    alarm: bool
+    phase: str | None
+    phase_left_s: float | None
+    words: tuple[Word, ...]
+    """Every word shown so far."""
+    tentative_words: tuple[Word, ...]
+    flags: tuple[Flag, ...]
+    """Every flag raised so far, oldest first."""
+    backlog_s: float
+    overflows: int
+    running: bool
+    error: str | None
+    """Why the session stopped early, in one line (the recording so far stays on disk)."""
+
+
+class LiveSession:
+    """:func:`record` on a thread of its own, for a view that cannot block: start, poll, mark, stop.
+
+    The words and flags pile up as :func:`record` reports them; :attr:`state`
+    hands out a consistent snapshot. When the source ends or :meth:`stop` is
+    called, :attr:`result` holds the finished session and its recording.
+    """
+
+    def __init__(self, source: AudioSource, transcriber: Transcriber, recording: str | Path, *,
+                 options: AnalysisOptions = AnalysisOptions(), live: LiveOptions = LiveOptions()) -> None:
+        self.recording = Path(recording)
+        self._source = source
+        self._args = (source, transcriber, recording)
+        self._kwargs = {"options": options, "live": live}
+        self._lock = threading.Lock()
+        self._marks: list[tuple[float, str]] = []
+        self._words: list[Word] = []
+        self._flags: list[Flag] = []
+        self._last: LiveUpdate | None = None
+        self._error: str | None = None
+        self.result: tuple[Session, Path] | None = None
+        self._thread = threading.Thread(target=self._run, name="coach-live-session", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the session; the analysis of what was said finishes on the session's thread."""
+        self._source.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the session to finish; whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def mark(self, phase: str) -> None:
+        """The speaker says a phase starts now (a button)."""
+        with self._lock:
+            elapsed = self._last.elapsed_s if self._last is not None else 0.0
+        self._marks.append((elapsed, phase))
+
+    @property
+    def state(self) -> LiveState:
+        with self._lock:
+            u = self._last
+            running = self._thread.is_alive() or (self.result is None and self._error is None)
+            return LiveState(
+                elapsed_s=u.elapsed_s if u else 0.0,
+                silence_s=u.silence_s if u else 0.0,
+                alarm=u.alarm if u else False,
+                phase=u.phase if u else None,
+                phase_left_s=u.phase_left_s if u else None,
+                words=tuple(self._words),
+                tentative_words=u.tentative_words if u else (),
+                flags=tuple(self._flags),
+                backlog_s=u.backlog_s if u else 0.0,
+                overflows=u.overflows if u else 0,
+                running=running,
+                error=self._error,
+            )
+
+    def _on_update(self, update: LiveUpdate) -> None:
+        with self._lock:
+            self._last = update
+            self._words += update.new_words
+            self._flags += update.new_flags
+
+    def _run(self) -> None:
+        from coach.errors import CoachError
+
+        try:
+            result = record(*self._args, on_update=self._on_update, marks=self._marks, **self._kwargs)
+        except CoachError as exc:
+            error = " ".join(str(exc).split())
+        except Exception as exc:  # a bug: one line for the view, the traceback in the log
+            log.exception("live session failed")
+            error = f"internal error: {type(exc).__name__}: {exc}"
+        else:
+            with self._lock:
+                self.result = result
+            return
+        with self._lock:
+            self._error = error

@@ -101,3 +101,48 @@ def test_upload_analyse_review_compare_export(coach_home, capsys):
     with capsys.disabled():
         print(f"\nscreenshots of every page: {SCREENSHOTS}")
     assert sorted(p.name for p in SCREENSHOTS.glob("*.png")) == ["compare.png", "export.png", "practice.png", "review.png"]
+
+
+def test_live_practice_replays_a_recording_as_if_it_were_the_microphone(coach_home):
+    from selenium.webdriver.common.by import By
+
+    css = lambda d, q: d.find_elements(By.CSS_SELECTOR, q)  # noqa: E731
+
+    def choose(key, text):
+        act(lambda: css(driver, f'.st-key-{key} [role="combobox"]')[0].click())
+        option = wait_for(driver, lambda: [o for o in css(driver, '[role="option"]') if text in o.text], 10, text)
+        act(lambda: option[0].click())
+
+    with served_dashboard(coach_home) as url, chromium() as driver:
+        driver.get(f"{url}/practice")
+        live = wait_for(driver, lambda: [e for e in css(driver, '[data-testid="stRadio"] label')
+                                         if "Live" in e.text], 60, "the Live choice")
+        act(lambda: live[0].click())
+        wait_for(driver, lambda: css(driver, ".st-key-live_device"), 30, "the microphone choice")
+        if not css(driver, '.st-key-live_replay input[type="file"]'):  # this machine has a microphone
+            choose("live_device", "Replay a recording")
+        upload = wait_for(driver, lambda: css(driver, '.st-key-live_replay input[type="file"]'), 30, "the uploader")
+        upload[0].send_keys(str(SAMPLE))
+        wait_for(driver, lambda: "practice_interview.flac" in driver.page_source, 30, "the uploaded file")
+        choose("live_speed", "4x")
+        act(lambda: wait_for(driver, lambda: css(driver, ".st-key-live_start button:not([disabled])"), 30,
+                             "the Start button")[0].click())
+
+        # words appear while it plays; a button marks the estimation phase
+        wait_for(driver, lambda: "Elapsed" in driver.page_source and "users" in driver.page_source.lower(), 60,
+                 "the first words")
+        act(lambda: css(driver, ".st-key-live_mark_estimation button")[0].click())
+        shot(driver, "live")
+
+        # the end of the recording ends the session, which is kept and reviewed
+        wait_for(driver, lambda: settled(driver) and "Live practice" in driver.find_element(By.CSS_SELECTOR, "h2").text,
+                 120, "the review of the live session")
+        assert "session=" in driver.current_url
+    from coach.store import SessionStore
+
+    with SessionStore(coach_home) as store:
+        [kept] = store.list()
+        session = store.session(kept.id)
+        assert store.audio_path(kept.id).exists()
+    assert session.feedback["phases_from"] == "marks" and session.phases[1].phase == "estimation"
+    assert session.feedback["live"]["utterances"] >= 5

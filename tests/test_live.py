@@ -74,3 +74,56 @@ def test_marked_phases_start_with_requirements_and_replace_the_detected_ones(tmp
     assert [(p.phase, p.start) for p in session.phases] == [
         ("requirements", 0.0), ("estimation", 20.0), ("deep_dive", 40.0)]
     assert session.feedback["phases_from"] == "marks"
+
+
+def test_a_live_session_on_its_own_thread_reports_while_it_runs_and_takes_a_button_mark(tmp_path):
+    from coach.capture import AudioSource
+    from coach.live import LiveSession
+    from coach.transcribe import Transcriber
+
+    live = LiveSession(AudioSource.from_file(SAMPLE, speed=10), Transcriber(), tmp_path / "take.wav")
+    assert live.state.running and live.state.words == ()
+    live.start()
+    deadline = time.monotonic() + 60
+    while live.state.elapsed_s < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    live.mark("estimation")
+    seen = live.state
+    assert seen.running and seen.words and seen.phase_left_s is not None
+    assert live.wait(60)
+    done = live.state
+    assert not done.running and done.error is None and len(done.words) > len(seen.words)
+    session, path = live.result
+    assert path.exists() and session.feedback["phases_from"] == "marks"
+    assert [p.phase for p in session.phases][:2] == ["requirements", "estimation"]
+    assert session.phases[1].start == pytest.approx(seen.elapsed_s, abs=1.0)
+
+
+class _UnpluggedMicrophone:
+    """A sounddevice-like stream whose device is gone when it starts."""
+
+    samplerate = 16000
+
+    def start(self):
+        from coach.errors import DeviceError
+
+        raise DeviceError("the input device disappeared: plug the microphone back in")
+
+    def stop(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_a_live_session_whose_microphone_fails_says_why_in_one_line(tmp_path):
+    from coach.capture import AudioSource
+    from coach.live import LiveSession
+    from coach.transcribe import Transcriber
+
+    live = LiveSession(AudioSource(lambda callback: _UnpluggedMicrophone()), Transcriber(), tmp_path / "take.wav")
+    live.start()
+    assert live.wait(30)
+    state = live.state
+    assert not state.running and live.result is None
+    assert state.error == "the input device disappeared: plug the microphone back in"

@@ -95,6 +95,12 @@ def choose_plan(plan: str, session_s: float) -> tuple[str, float]:
     return key, (session_s / total if session_s > 0 else 1.0)
 
 
+def phase_budgets_s(plan: str) -> dict[str, float]:
+    """Seconds per phase while a session runs: its length is not known yet, so "auto" is the 45-minute plan."""
+    key, _ = choose_plan(plan, 0.0)
+    return {phase: PLANS[key][phase] * 60.0 for phase in PHASES}
+
+
 def allocate_time(phases: Sequence[PhaseSpan], *, session_s: float, plan: str = "auto") -> TimeAllocation:
     """Per phase, the time spent against its budget, and the findings that matter."""
     key, scale = choose_plan(plan, session_s)

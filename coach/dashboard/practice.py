@@ -1,4 +1,5 @@
-"""Practice: record an answer in the browser or upload a recording, analyse it, keep it, review it.
+"""Practice: record an answer in the browser or upload a recording, analyse it, keep it, review it;
+or practise live (:mod:`coach.dashboard.live_practice`).
 
 :func:`analyse_upload` is the whole path from uploaded bytes to a stored
 session, without Streamlit widgets, so it can be tested directly. The
@@ -30,6 +31,7 @@ UPLOAD_TYPES = ("wav", "flac", "mp3", "m4a", "aac", "ogg", "opus", "webm", "mp4"
 SUFFIXES = frozenset(f".{t}" for t in UPLOAD_TYPES)
 """Suffixes a temporary copy of an upload may have (FFmpeg guesses some formats from it); anything else is ``.bin``."""
 PLANS = ("auto", "45", "60")
+LIVE = "Live (microphone)"
 NO_PROBLEM = "none"
 DEFAULT_MAX_UPLOAD_MB = 200
 LABEL_MAX = 120
@@ -131,12 +133,14 @@ def render() -> None:
     from coach.dashboard import page
 
     st.title("Practice", anchor="practice")
-    st.caption("Record an answer here or upload a recording; it is analysed on this machine and kept with your sessions.")
-    source = st.radio("Recording", ["Upload a file", "Record here"], horizontal=True, key="practice_source")
+    st.caption("Record an answer here, upload a recording, or practise live with this machine's microphone; "
+               "everything is analysed on this machine and kept with your sessions.")
+    source = st.radio("Recording", ["Upload a file", "Record here", LIVE], horizontal=True, key="practice_source",
+                      help="Live: coach listens to this machine's microphone and coaches while you talk")
     if source == "Record here":
         recording = st.audio_input("Record your answer", key="practice_recording", sample_rate=16000)
         name = f"recording-{datetime.now():%Y%m%d-%H%M}.wav"
-    else:
+    elif source == "Upload a file":
         recording = st.file_uploader("Upload a recording", type=list(UPLOAD_TYPES), key="practice_upload")
         name = recording.name if recording is not None else ""
 
@@ -152,6 +156,12 @@ def render() -> None:
         plan = st.selectbox("Plan", PLANS, key="practice_plan",
                             format_func=lambda p: {"auto": "auto (scaled to the session)"}.get(p, f"{p} minutes"))
 
+    if source == LIVE:
+        from coach.dashboard import live_practice
+
+        live_practice.render(title=title, candidate=candidate, tags=parse_tags(tags),
+                             problem=None if problem == NO_PROBLEM else problem, plan=plan)
+        return
     if not st.button("Analyse", key="practice_analyse", type="primary", disabled=recording is None):
         return
     data = recording.getvalue()
