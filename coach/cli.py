@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--from-file", type=Path, metavar="FILE", help="play a recording through the live pipeline instead of the microphone")
     record.add_argument("--speed", type=float, default=1.0, help="with --from-file: play N times faster than real time")
     record.add_argument("--silence-alarm", type=float, default=15.0, metavar="S", help="warn after this many seconds of silence (default 15)")
+    record.add_argument("--plan", default="auto", choices=["auto", "45", "60"], help="time plan; while you talk each phase's budget comes from the 45- or 60-minute plan (auto: 45 until the end, then scaled to the session)")
+    record.add_argument("--problem", metavar="NAME", help="the problem you are practising (e.g. rate-limiter), to check its key points")
     record.add_argument("--recover", action="store_true", help="keep unfinished recordings a crash left behind as sessions, then stop")
     record.add_argument("--json", type=Path, metavar="OUT", help="write the session document here")
     record.add_argument("--report", type=Path, metavar="OUT.md", help="write the coaching report here")
@@ -180,13 +182,16 @@ def _record(args: argparse.Namespace) -> int:
     import signal
     from datetime import datetime
 
+    from coach.analysis.interview import InterviewOptions
     from coach.capture import AudioSource
     from coach.live import LiveOptions, record
+    from coach.pipeline import AnalysisOptions
     from coach.recorder import unfinished_recordings
     from coach.report import markdown_report, summary_text
     from coach.store import SessionStore
     from coach.transcribe import Transcriber
 
+    problem = _problem(args.problem)
     with SessionStore() as store:
         recordings = store.home / "recordings"
         recordings.mkdir(exist_ok=True)
@@ -210,8 +215,9 @@ def _record(args: argparse.Namespace) -> int:
         previous = signal.signal(signal.SIGINT, lambda *_: source.stop())  # Ctrl+C ends the session cleanly
         keys = _PhaseKeys(view, marks)
         try:
-            session, path = record(source, transcriber, path, live=LiveOptions(silence_alarm_s=args.silence_alarm),
-                                   on_update=view.update, marks=marks)
+            options = AnalysisOptions(interview=InterviewOptions(plan=args.plan, problem=problem))
+            session, path = record(source, transcriber, path, options=options,
+                                   live=LiveOptions(silence_alarm_s=args.silence_alarm), on_update=view.update, marks=marks)
         finally:
             keys.close()
             signal.signal(signal.SIGINT, previous)
@@ -227,7 +233,8 @@ def _record(args: argparse.Namespace) -> int:
                   f"{session.feedback['live']['overflows']} input overflows")
         if args.save:
             saved = store.save(session, audio=path, title=args.title or f"Live practice {path.stem}",
-                               candidate=args.candidate, tags=args.tags)
+                               candidate=args.candidate, problem=problem,
+                               plan=session.feedback.get("time_allocation", {}).get("plan"), tags=args.tags)
             path.unlink()
             print(f"  saved as {saved.id} in {store.home}")
         else:
