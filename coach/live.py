@@ -18,6 +18,7 @@ import queue
 import statistics
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -80,10 +81,8 @@ class _Progress:
     prosody: list[ProsodySample] = field(default_factory=list)
     timings: list[ChunkTiming] = field(default_factory=list)
     backlog_max_s: float = 0.0
-    flags: tuple[Flag, ...] = ()
     phase: str | None = None
     phase_since: float = 0.0
-    analysed_at: float = 0.0
 
 
 PHASE_KEYS = {"1": "requirements", "2": "estimation", "3": "high_level_design", "4": "deep_dive", "5": "wrap_up"}
@@ -120,6 +119,7 @@ def record(
     lexicon, cues = load_lexicon(), load_phase_cues()
     budgets = phase_budgets_s(options.interview.plan)
     progress = _Progress()
+    analyst = _Analyst(live.reanalyse_every_s, lexicon, cues)
     recorder = Recorder(recording)
     position = 0.0
     # The disk comes first and never waits for the model: a writer thread takes each block from the
@@ -143,7 +143,9 @@ def record(
             progress.prosody += out.prosody
             progress.timings += out.timings
             progress.backlog_max_s = max(progress.backlog_max_s, out.queued_speech_s)
-            new_flags = _reanalyse(progress, position, live, lexicon, cues) if out.live_words else ()
+            new_flags = analyst.update(progress.live_words, progress.regions, position)
+            if analyst.phase is not None:
+                progress.phase, progress.phase_since = analyst.phase, analyst.phase_since
             if marks:
                 progress.phase_since, progress.phase = max(marks)
             if on_update is not None:
@@ -153,6 +155,7 @@ def record(
                                      out.tentative_words, progress.phase, left, new_flags, out.queued_speech_s,
                                      source.overflows))
     finally:
+        analyst.close()
         source.stop()
         writer.join()
         path = recorder.close()
@@ -160,10 +163,11 @@ def record(
     if marks:
         options = replace(options, interview=replace(options.interview, marks=marked_phases(marks)))
     session = build_session(info, progress.regions, progress.words, progress.prosody, transcriber, options)
-    latencies = [t.latency_s for t in progress.timings]
+    utterance_ends = [t for t in progress.timings if t.ends_utterance]
+    latencies = [t.latency_s for t in utterance_ends]
     measured = {
         "latency_s": _percentiles(latencies),
-        "final_latency_s": _percentiles([t.final_latency_s for t in progress.timings]),
+        "final_latency_s": _percentiles([t.final_latency_s for t in utterance_ends]),
         "backlog_max_s": round(progress.backlog_max_s, 2),
         "overflows": source.overflows,
         "dropped_s": round(source.dropped_s, 2),
@@ -183,19 +187,45 @@ def _write(source: AudioSource, recorder: Recorder, handed: queue.Queue) -> None
         handed.put(None)
 
 
-def _reanalyse(progress: _Progress, position: float, live: LiveOptions, lexicon, cues) -> tuple[Flag, ...]:
-    """Phase and flags from the words so far, every ``reanalyse_every_s``; the flags that are new."""
-    if position - progress.analysed_at < live.reanalyse_every_s:
-        return ()
-    progress.analysed_at = position
-    phases = find_phases(progress.live_words, progress.regions, duration_s=position, cues=cues,
-                         flags=find_flags(progress.live_words, [], lexicon))
-    flags = tuple(find_flags(progress.live_words, [], lexicon, phases))
-    known = set(progress.flags)
-    progress.flags = flags
-    if phases:
-        progress.phase, progress.phase_since = phases[-1].phase, phases[-1].start
-    return tuple(f for f in flags if f not in known)
+class _Analyst:
+    """The phase and the flags of the words so far, worked out again every ``every_s`` on a thread of
+    its own: 40 minutes into a session one pass takes half a second, and the stage loop must not
+    wait for it (every word behind it would)."""
+
+    def __init__(self, every_s: float, lexicon, cues) -> None:
+        self._every_s = every_s
+        self._lexicon, self._cues = lexicon, cues
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-live-analysis")
+        self._running: Future | None = None
+        self._asked_at = -every_s
+        self._words_seen = 0
+        self._known: set[Flag] = set()
+        self.phase: str | None = None
+        self.phase_since = 0.0
+
+    def update(self, words: list[Word], regions: list[SpeechRegion], position: float) -> tuple[Flag, ...]:
+        """Start a pass when one is due and there are new words; the flags new since the last finished pass."""
+        new: tuple[Flag, ...] = ()
+        if self._running is not None and self._running.done():
+            phases, flags = self._running.result()
+            self._running = None
+            new = tuple(f for f in flags if f not in self._known)
+            self._known = set(flags)
+            if phases:
+                self.phase, self.phase_since = phases[-1].phase, phases[-1].start
+        due = position - self._asked_at >= self._every_s and len(words) > self._words_seen
+        if self._running is None and due:
+            self._asked_at, self._words_seen = position, len(words)
+            self._running = self._pool.submit(self._analyse, tuple(words), tuple(regions), position)
+        return new
+
+    def _analyse(self, words, regions, position):
+        phases = find_phases(words, regions, duration_s=position, cues=self._cues,
+                             flags=find_flags(words, [], self._lexicon))
+        return phases, find_flags(words, [], self._lexicon, phases)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _percentiles(values: list[float]) -> dict:

@@ -67,6 +67,8 @@ class ChunkTiming:
     """How far the stream had got when the chunk was closed (recording clock): the decision delay."""
     model_s: float
     """Wall seconds from handing the chunk to the workers to its words being collected."""
+    ends_utterance: bool = True
+    """False for a piece of an utterance sent while the speaker went on: no one waits for it yet."""
     confirmed_at: float | None = None
     """For a chunk transcribed on a guess (:attr:`ChunkOptions.guess_after_quiet_s`): how far the stream
     had got when the VAD closed the region where the guess assumed (recording clock)."""
@@ -149,6 +151,8 @@ class Chunker:
         self._options = options
         self._audio = _AudioBuffer()
         self._pending: list[SpeechRegion] = []
+        self._sent_until: float | None = None
+        """Live mode: how much of the region in progress has already gone out in pieces."""
 
     @property
     def held_s(self) -> float:
@@ -167,18 +171,39 @@ class Chunker:
         self._audio.append(block)
         chunks = self._add(finished)
         gap = self._options.close_after_silence_s
-        if gap is not None and self._pending and open_since is None and settled_until - self._pending[-1].end >= gap:
-            chunks.append(self._close())
+        if gap is not None and self._pending:
+            # quiet for `gap` after the last region: up to now, or up to the region that has begun since
+            quiet_until = settled_until if open_since is None else open_since
+            if quiet_until - self._pending[-1].end >= gap:
+                chunks.append(self._close())
+        if open_since is None:
+            self._sent_until = None
+        elif gap is not None and not self._pending:
+            chunks += self._send_piece(open_since, settled_until)
         if self._pending:
             keep_from = self._pending[0].start
         else:
-            keep_from = open_since if open_since is not None else settled_until
+            keep_from = self._unsent_start(open_since) if open_since is not None else settled_until
         self._audio.drop_before(keep_from - self._options.context_s)
         return chunks
 
+    def _send_piece(self, open_since: float, settled_until: float) -> list[SpeechChunk]:
+        """Live mode: a piece of a long utterance still in progress, so that its words need not wait for its end."""
+        begin = self._unsent_start(open_since)
+        limit = self._options.max_speech_s
+        if settled_until - begin <= limit:
+            return []
+        cut = self._quietest_point(begin + limit * 0.75, begin + limit)
+        self._sent_until = cut
+        self._pending.append(SpeechRegion(begin, cut))
+        return [replace(self._close(), in_progress=True)]
+
+    def _unsent_start(self, open_since: float) -> float:
+        return max(open_since, self._sent_until) if self._sent_until is not None else open_since
+
     def guess(self, open_since: float, likely_end: float, position: float) -> SpeechChunk | None:
         """The chunk that would close if the open region ended at ``likely_end``; None if it would not fit one."""
-        region = SpeechRegion(open_since, likely_end)
+        region = SpeechRegion(self._unsent_start(open_since), likely_end)
         if self._pending and self._would_overflow(region) or region.duration > self._options.max_speech_s:
             return None
         regions = (*self._pending, region)
@@ -196,6 +221,9 @@ class Chunker:
     def _add(self, finished: Sequence[SpeechRegion]) -> list[SpeechChunk]:
         chunks = []
         for whole in finished:
+            if self._sent_until is not None and whole.start < self._sent_until:
+                # the region whose first pieces went out while it was in progress
+                whole, self._sent_until = SpeechRegion(self._sent_until, whole.end), None
             for region in self._split_long(whole):
                 if self._pending and self._would_overflow(region):
                     chunks.append(self._close())
@@ -252,8 +280,8 @@ def run_stages(
     when the model is slower than the audio.
 
     With ``live`` chunk options (live practice), the same speech is also
-    transcribed a second time, utterance by utterance as the speaker pauses,
-    into :attr:`StageOutput.live_words` for showing at once. The session keeps
+    transcribed a second time, utterance by utterance as the speaker pauses
+    and as a quick draft, into :attr:`StageOutput.live_words` for showing at once. The session keeps
     the words of the ``options.chunk`` chunks: long chunks give the model
     more context, and they make a live session's words those of the same
     recording analysed as a file.
@@ -262,7 +290,7 @@ def run_stages(
     chunker = Chunker(options.chunk)
     quick = Chunker(live) if live is not None else None
     position = 0.0
-    with _ChunkWork(transcriber, options.prosody) as work, _ChunkWork(transcriber, None) as quick_work:
+    with _ChunkWork(transcriber, options.prosody) as work, _ChunkWork(transcriber, None, draft=True) as quick_work:
         for block in blocks:
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
@@ -321,10 +349,11 @@ frames the guess judged with the floor known then were judged again once the loo
 class _ChunkWork:
     """Chunks in; their words and prosody out, in order, from the transcriber's worker threads."""
 
-    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None) -> None:
-        """``prosody`` None: words only."""
+    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None, *, draft: bool = False) -> None:
+        """``prosody`` None: words only; ``draft``: the quickest decoding (see :meth:`Transcriber.transcribe`)."""
         self._transcriber = transcriber
         self._prosody = prosody
+        self._draft = draft
         self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-chunk")
         self._pending: deque[tuple[Future, ChunkTiming, float]] = deque()  # (work, timing so far, speech s)
         self._guess: _Guess | None = None
@@ -354,7 +383,7 @@ class _ChunkWork:
                 if guess is not None:
                     guess.future.cancel()  # only stops it if no worker has started it
                 future = self._pool.submit(self._process, chunk, time.perf_counter())
-                timing = ChunkTiming(chunk.regions[-1].end, position, model_s=0.0)
+                timing = ChunkTiming(chunk.regions[-1].end, position, model_s=0.0, ends_utterance=not chunk.in_progress)
             self._pending.append((future, timing, sum(r.duration for r in chunk.regions)))
 
     def guess(self, chunk: SpeechChunk, position: float) -> None:
@@ -382,7 +411,7 @@ class _ChunkWork:
         return self._collect(lambda: True)
 
     def _process(self, chunk: SpeechChunk, submitted: float) -> tuple[list[Word], list[ProsodySample], float]:
-        words = self._transcriber.transcribe(chunk)
+        words = self._transcriber.transcribe(chunk, draft=self._draft)
         prosody = measure_prosody(chunk, self._prosody) if self._prosody is not None else []
         return words, prosody, time.perf_counter() - submitted
 

@@ -115,6 +115,8 @@ class SpeechChunk:
     start: float
     audio: np.ndarray  # shape=(n,), float32, 16 kHz mono
     regions: tuple[SpeechRegion, ...]
+    in_progress: bool = False
+    """A piece of an utterance still going on (live mode): its end is not where the speaker stopped."""
 
     @property
     def end(self) -> float:
@@ -204,12 +206,16 @@ class Transcriber:
             options=used,
         )
 
-    def transcribe(self, chunk: SpeechChunk) -> list[Word]:
-        """Words spoken in the chunk's regions, on the recording clock, ordered by start."""
+    def transcribe(self, chunk: SpeechChunk, *, draft: bool = False) -> list[Word]:
+        """Words spoken in the chunk's regions, on the recording clock, ordered by start.
+
+        ``draft``: decode the quickest way (greedy, no retries at higher temperatures), for words
+        someone is waiting to see; a retry alone can take a second on a short utterance.
+        """
         pieces, model_input = _model_input(chunk, self.options.padding_s)
         if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
             return []
-        segments = self._decode(model_input)
+        segments = self._decode(model_input, draft)
         words: list[Word] = []
         for segment in segments:
             if not self._keep_segment(segment):
@@ -221,14 +227,14 @@ class Transcriber:
         words.sort(key=lambda w: w.start)
         return words
 
-    def _decode(self, model_input: np.ndarray) -> list:
+    def _decode(self, model_input: np.ndarray, draft: bool) -> list:
         opts = self.options
         segments, _ = self._model.transcribe(
             model_input,
             language=opts.language,
-            beam_size=opts.beam_size,
-            best_of=opts.beam_size,
-            temperature=list(opts.temperatures),
+            beam_size=1 if draft else opts.beam_size,
+            best_of=1 if draft else opts.beam_size,
+            temperature=list(opts.temperatures[:1] if draft else opts.temperatures),
             compression_ratio_threshold=opts.compression_ratio_threshold,
             log_prob_threshold=opts.log_prob_threshold,
             no_speech_threshold=opts.no_speech_threshold,

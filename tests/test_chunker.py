@@ -72,6 +72,41 @@ def test_live_mode_closes_a_chunk_when_the_speaker_pauses():
     assert [c.regions for c in chunks] == [tuple(regions[:2]), (regions[2],)]
 
 
+def test_live_mode_does_not_hold_an_utterance_back_while_the_next_one_runs():
+    audio = ramp(20)
+    regions = [SpeechRegion(1.0, 3.0), SpeechRegion(3.4, 9.0)]
+    # the VAD closes the first region at 3.5 s, when the second one is already open
+    chunks = feed(Chunker(ChunkOptions(close_after_silence_s=0.0)), audio, regions, lag=0.5)
+    assert [c.regions for c in chunks] == [(regions[0],), (regions[1],)]
+    first = Chunker(ChunkOptions(close_after_silence_s=0.0))
+    early = []
+    for block in blocks_of(audio[: 4 * SAMPLE_RATE]):
+        done = [regions[0]] if block.end == 3.5 else []
+        early += first.push(block, done, open_since=3.4 if block.end >= 3.5 else None, settled_until=block.end - 0.5)
+    assert [c.regions for c in early] == [(regions[0],)]
+
+
+def test_live_mode_sends_a_long_utterance_in_pieces_while_it_runs():
+    audio = ramp(40)
+    talk = SpeechRegion(1.0, 30.0)
+    chunker = Chunker(ChunkOptions(max_speech_s=12.0, close_after_silence_s=0.0))
+    sent = []  # (stream position, chunk)
+    for block in blocks_of(audio):
+        done = [talk] if block.end == 30.5 else []
+        open_since = talk.start if talk.start <= block.end < 30.5 else None
+        for chunk in chunker.push(block, done, open_since=open_since, settled_until=min(block.end - 0.5, talk.end)):
+            sent.append((block.end, chunk))
+        if block.end == 27.0:
+            guessed = chunker.guess(talk.start, 26.0, 26.2)  # as if it ended at 26 s
+    pieces = [r for _, c in sent for r in c.regions]
+    assert pieces[0].start == talk.start and pieces[-1].end == talk.end
+    assert all(a.end == b.start for a, b in zip(pieces, pieces[1:]))  # nothing twice, nothing left out
+    assert all(p.duration <= 12.0 for p in pieces) and len(pieces) == 3
+    assert [position < talk.end for position, _ in sent] == [True, True, False]
+    assert [chunk.in_progress for _, chunk in sent] == [True, True, False]
+    assert guessed.regions == (SpeechRegion(pieces[-1].start, 26.0),)  # only what has not gone out
+
+
 def test_silence_is_not_kept_in_memory():
     chunker = Chunker()
     audio = np.zeros(600 * SAMPLE_RATE, dtype=np.float32)
@@ -90,7 +125,7 @@ class _SlowModel:
         self.release = {}
         self._lock = threading.Lock()
 
-    def transcribe(self, chunk):
+    def transcribe(self, chunk, *, draft=False):
         from coach.records import Word
 
         n = int(chunk.start)
@@ -137,7 +172,7 @@ class _CountingModel:
     def __init__(self):
         self.calls = []
 
-    def transcribe(self, chunk):
+    def transcribe(self, chunk, *, draft=False):
         from coach.records import Word
 
         self.calls.append(chunk.regions)
