@@ -66,7 +66,7 @@ class ChunkTiming:
     closed_at: float
     """How far the stream had got when the chunk was closed (recording clock): the decision delay."""
     model_s: float
-    """Wall seconds from handing the chunk to the workers to its words being collected."""
+    """Wall seconds from handing the chunk to the workers to its words being ready."""
     ends_utterance: bool = True
     """False for a piece of an utterance sent while the speaker went on: no one waits for it yet."""
     confirmed_at: float | None = None
@@ -326,8 +326,8 @@ def run_stages(
 def _guess_end(vad: VoiceActivityDetector, chunker: Chunker, work: _ChunkWork, quiet_s: float, position: float) -> None:
     """Start transcribing the open region on the guess that it has ended (live mode)."""
     open_since, likely_end = vad.open_region_start, vad.likely_end(quiet_s)
-    if open_since is None or likely_end is None:
-        return
+    if open_since is None or likely_end is None or work.is_guessing(likely_end):
+        return  # the same guess stands for every block of the pause: build its chunk once
     chunk = chunker.guess(open_since, likely_end, position)
     if chunk is not None:
         work.guess(chunk, position)
@@ -394,6 +394,10 @@ class _ChunkWork:
             self._guess.future.cancel()
         future = self._pool.submit(self._process, chunk, time.perf_counter())
         self._guess = _Guess(chunk.regions, future, position)
+
+    def is_guessing(self, end: float) -> bool:
+        """Whether the region in progress is already being transcribed on the guess that it ends at ``end``."""
+        return self._guess is not None and self._guess.regions[-1].end == end
 
     def tentative_words(self) -> tuple[Word, ...]:
         """The words of the current guess, once transcribed and while every chunk before it is done."""
