@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 import logging
+import math
 import os
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -90,12 +91,20 @@ input, so tiny.en spends 0.25 s of one core on a 30 s window and 0.05 s on a
 good or better (WER 0.199/0.195/0.375 with 30 s, 0.198/0.183/0.339 with 15 s);
 10 s windows were worse again."""
 
+FRAMES_PER_SECOND = 100
+WINDOW_FRAMES = int(WINDOW_SECONDS * FRAMES_PER_SECOND)
+"""Whisper's log-mel frames: 10 ms each, 3000 to a window."""
+
 SHORT_WINDOW_MARGIN_FRAMES = 200
 """Empty frames (2 s) kept after the speech in a short window: the decoder
 reads the end of an utterance from the silence after it."""
 
 UNSURE_PROBABILITY = 0.5
 """Mean word probability below which a segment Whisper thinks is not speech is dropped."""
+
+TOKENS_PER_SECOND = 10.0
+TOKEN_BUDGET_BASE = 8
+"""See :func:`token_budget`: 10 tokens a second is twice the rate of a fast talker."""
 
 MERGE_GAP_S = 0.5
 """Gaps between padded regions shorter than this are kept as they are: a
@@ -249,6 +258,9 @@ class Transcriber:
 
     def _keep_segment(self, segment) -> bool:
         opts = self.options
+        if not any(c.isalnum() for c in segment.text):
+            # ". . . ." on the scrap of audio after the last word, cut short by the token budget
+            return False
         if segment.compression_ratio > opts.compression_ratio_threshold:
             # Every temperature failed: a repetition loop, not speech.
             return False
@@ -307,21 +319,58 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
     except Exception as exc:  # CTranslate2 and huggingface_hub raise many unrelated types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{resolved.name}' from {resolved.location}: {reason}") from None
-    # faster-whisper pads every window to 30 s before its encode() (no option changes that); wrapping
-    # encode() on this instance is the one place the padding can be cut back.
-    model.encode = functools.partial(_encode_short_window, model.encode)
+    _fit_windows_to_content(model)
     return model
 
 
-def _encode_short_window(encode, features: np.ndarray):
-    """``encode(features)``, with a window of mostly padding cut to :data:`SHORT_WINDOW_FRAMES`."""
-    if features.ndim == 2 and features.shape[-1] > SHORT_WINDOW_FRAMES:
-        # faster-whisper pads with exact zeros, which a log-mel frame of audio never is in all bins
-        used = np.flatnonzero(np.any(features != 0, axis=0))
-        content = int(used[-1]) + 1 if len(used) else 0
-        if content + SHORT_WINDOW_MARGIN_FRAMES <= SHORT_WINDOW_FRAMES:
-            features = features[:, :SHORT_WINDOW_FRAMES]
-    return encode(features)
+def _fit_windows_to_content(model) -> None:
+    """Make ``model`` spend on each 30 s window only what the audio in it needs.
+
+    faster-whisper pads every window to 30 s before ``encode()`` and lets the
+    decoder run to the model's 448-token limit, whatever the window holds (no
+    option changes either per window). Wrapping the two methods on this
+    instance is the one place to change that: ``encode`` measures the
+    window's content and cuts mostly-empty padding (:data:`SHORT_WINDOW_FRAMES`);
+    ``generate_with_fallback``, called next in the same thread, caps the new
+    tokens at what that much speech could hold (:func:`token_budget`).
+    """
+    window = threading.local()
+    encode, generate = model.encode, model.generate_with_fallback
+
+    def encode_window(features: np.ndarray):
+        if features.ndim == 2 and features.shape[-1] > SHORT_WINDOW_FRAMES:
+            # faster-whisper pads with exact zeros, which a log-mel frame of audio never is in all bins
+            used = np.flatnonzero(np.any(features != 0, axis=0))
+            content = int(used[-1]) + 1 if len(used) else 0
+            window.content_frames = content
+            if content + SHORT_WINDOW_MARGIN_FRAMES <= SHORT_WINDOW_FRAMES:
+                features = features[:, :SHORT_WINDOW_FRAMES]
+        else:
+            window.content_frames = features.shape[-1]
+        return encode(features)
+
+    def generate_within_budget(encoder_output, prompt, tokenizer, options):
+        content_s = getattr(window, "content_frames", WINDOW_FRAMES) / FRAMES_PER_SECOND
+        budget = min(token_budget(content_s), model.max_length - len(prompt))
+        if options.max_new_tokens is None or options.max_new_tokens > budget:
+            options = dataclasses.replace(options, max_new_tokens=budget)
+        return generate(encoder_output, prompt, tokenizer, options)
+
+    model.encode = encode_window
+    model.generate_with_fallback = generate_within_budget
+
+
+def token_budget(content_s: float) -> int:
+    """The most tokens Whisper may write for ``content_s`` seconds of audio.
+
+    Generous for real speech (a fast talker's 4-5 tokens a second, with
+    punctuation and timestamps) and a hard stop for a repetition loop. Such a
+    loop is what Whisper writes on the scrap of audio left after the last
+    word of a chunk (". . . ." to the limit): uncapped it cost 0.7 s of a
+    short utterance's 1.3 s, and on the file lane each retry at a higher
+    temperature costs it again.
+    """
+    return TOKEN_BUDGET_BASE + math.ceil(TOKENS_PER_SECOND * content_s)
 
 
 def _model_input(chunk: SpeechChunk, padding_s: float) -> tuple[list[_Piece], np.ndarray]:

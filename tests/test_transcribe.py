@@ -6,6 +6,7 @@ where it was placed) are known exactly; times are checked within 0.3 s.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -152,10 +153,49 @@ def test_cuda_without_a_gpu_is_a_device_error():
         Transcriber(TranscriberOptions(device="cuda"))
 
 
+class _WindowRecorder:
+    """A stand-in for faster-whisper's model: records what each window's encode and generate receive."""
+
+    max_length = 448
+
+    def __init__(self):
+        self.encoded_frames = []
+        self.max_new_tokens = []
+
+    def encode(self, features):
+        self.encoded_frames.append(features.shape[-1])
+
+    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+        self.max_new_tokens.append(options.max_new_tokens)
+
+
+def _window(content_frames: int) -> np.ndarray:
+    features = np.zeros((80, 3000), dtype=np.float32)  # faster-whisper pads with exact zeros
+    features[:, :content_frames] = -0.5
+    return features
+
+
 @pytest.mark.parametrize(("content", "frames"), [(0, 1500), (1000, 1500), (1300, 1500), (1301, 3000), (3000, 3000)])
 def test_the_encoder_gets_a_short_window_when_the_speech_leaves_room(content, frames):
-    from coach.transcribe import _encode_short_window
+    from coach.transcribe import _fit_windows_to_content
 
-    features = np.zeros((80, 3000), dtype=np.float32)
-    features[:, :content] = -0.5
-    assert _encode_short_window(lambda f: f.shape[-1], features) == frames
+    model = _WindowRecorder()
+    _fit_windows_to_content(model)
+    model.encode(_window(content))
+    assert model.encoded_frames == [frames]
+
+
+def test_each_window_may_write_only_the_tokens_its_audio_could_hold():
+    from faster_whisper.transcribe import TranscriptionOptions
+
+    from coach.transcribe import _fit_windows_to_content, token_budget
+
+    model = _WindowRecorder()
+    _fit_windows_to_content(model)
+    options = TranscriptionOptions(*[None] * len(dataclasses.fields(TranscriptionOptions)))
+    # a scrap after the last word, an utterance, a full window, and one whose prompt leaves less room
+    for content, prompt in ((20, 30), (850, 30), (3000, 30), (3000, 300)):
+        model.encode(_window(content))
+        model.generate_with_fallback(None, [0] * prompt, None, options)
+    assert model.max_new_tokens == [token_budget(0.2), token_budget(8.5), token_budget(30.0), 448 - 300]
+    assert token_budget(0.2) <= 10 and token_budget(8.5) >= 5 * 8.5  # a loop stops fast; a fast talker fits
