@@ -193,12 +193,11 @@ def _record(args: argparse.Namespace) -> int:
 
     problem = _problem(args.problem)
     with SessionStore() as store:
-        recordings = store.home / "recordings"
-        recordings.mkdir(exist_ok=True)
+        recordings = store.recordings_dir
         left = unfinished_recordings(recordings)
         if args.recover or (left and _ask(f"{len(left)} unfinished recording(s) from an earlier run: "
                                           "keep them as sessions now? [Y/n] ")):
-            _recover(left, store)
+            _recover(store)
             if args.recover:
                 return 0
         elif left:
@@ -252,24 +251,15 @@ def _ask(question: str) -> bool:
         return False
 
 
-def _recover(left: list[Path], store) -> int:
-    from coach.audio import open_audio
-    from coach.pipeline import AnalysisOptions, analyze
-    from coach.recorder import repair_recording
+def _recover(store) -> None:
+    from coach.live import recover_recordings
     from coach.transcribe import Transcriber
 
-    if not left:
+    kept = recover_recordings(store, Transcriber())
+    for summary in kept:
+        print(f"recovered {summary.duration_s:.1f} s as {summary.id} ({summary.title})")
+    if not kept:
         print("nothing to recover")
-        return 0
-    transcriber = Transcriber()
-    for partial in left:
-        path = repair_recording(partial)
-        audio = open_audio(path)
-        session = analyze(audio.blocks(), audio.info, transcriber, AnalysisOptions())
-        saved = store.save(session, audio=path, title=f"Recovered {path.stem}")
-        path.unlink()
-        print(f"recovered {audio.info.duration_s:.1f} s from {partial.name} as {saved.id}")
-    return 0
 
 
 def _device(value: str | None) -> int | str | None:

@@ -28,9 +28,10 @@ from coach.analysis.timing import phase_budgets_s
 from coach.capture import AudioSource
 from coach.pipeline import AnalysisOptions, ChunkOptions, ChunkTiming, build_session, run_stages
 from coach.prosody import ProsodySample
-from coach.recorder import Recorder
+from coach.recorder import Recorder, repair_recording, unfinished_recordings
 from coach.records import SAMPLE_RATE, Flag, SourceInfo, SpeechRegion, Word
 from coach.session import Session
+from coach.store import SessionStore, SessionSummary
 from coach.transcribe import Transcriber
 
 log = logging.getLogger(__name__)
@@ -340,3 +341,24 @@ class LiveSession:
             return
         with self._lock:
             self._error = error
+
+
+def recover_recordings(store: SessionStore, transcriber: Transcriber,
+                       options: AnalysisOptions = AnalysisOptions()) -> list[SessionSummary]:
+    """Keep every recording a crash left in ``store``'s recordings folder as a session, oldest first.
+
+    Each is repaired (:func:`~coach.recorder.repair_recording`), analysed
+    like an uploaded file, and saved with its audio; the file then leaves
+    the recordings folder. Recordings still being written are left alone.
+    """
+    from coach.audio import open_audio
+    from coach.pipeline import analyze
+
+    kept = []
+    for partial in unfinished_recordings(store.recordings_dir):
+        path = repair_recording(partial)
+        audio = open_audio(path)
+        session = analyze(audio.blocks(), audio.info, transcriber, options)
+        kept.append(store.save(session, audio=path, title=f"Recovered {path.stem}"))
+        path.unlink()
+    return kept

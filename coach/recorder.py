@@ -6,7 +6,10 @@ are only right once the recording is closed, so a file left behind by a
 crash (``kill -9``, a pulled microphone, a power cut) has a header that
 disagrees with its length: :func:`unfinished_recordings` finds such files,
 and :func:`repair_recording` rewrites the header from the file's real size,
-turning everything that reached the disk into a normal recording.
+turning everything that reached the disk into a normal recording. A recorder
+holds a lock on its file while it writes, so a recording still in progress
+(another terminal, the dashboard) is never taken for an unfinished one; the
+operating system drops the lock when the process dies, however it dies.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ import os
 import struct
 import time
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; every partial file counts as unfinished
+    fcntl = None
 
 import numpy as np
 
@@ -37,6 +45,8 @@ class Recorder:
         self.partial = final.with_name(final.stem + PARTIAL_SUFFIX)
         self._flush_s = flush_s
         self._file = open(self.partial, "wb")
+        if fcntl is not None:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._file.write(_header(0))
         self._samples = 0
         self._last_flush = time.monotonic()
@@ -78,11 +88,27 @@ class Recorder:
 
 
 def unfinished_recordings(folder: str | os.PathLike) -> list[Path]:
-    """Recordings a crash left behind in ``folder``, oldest first."""
+    """Recordings a crash left behind in ``folder``, oldest first (not those still being written)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"*{PARTIAL_SUFFIX}"), key=lambda p: p.stat().st_mtime)
+    left = [p for p in folder.glob(f"*{PARTIAL_SUFFIX}") if not _in_use(p)]
+    return sorted(left, key=lambda p: p.stat().st_mtime)
+
+
+def _in_use(path: Path) -> bool:
+    """Whether a live :class:`Recorder` holds ``path`` (in this process or another)."""
+    if fcntl is None:
+        return False
+    try:
+        with open(path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False  # vanished or unreadable: repair_recording will say which
+    return False
 
 
 def repair_recording(partial: str | os.PathLike) -> Path:

@@ -159,6 +159,13 @@ class SessionStore:
         self.close()
 
     @property
+    def recordings_dir(self) -> Path:
+        """Where live practice writes its recordings as they run; each moves into the store when it ends."""
+        folder = self.home / "recordings"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    @property
     def schema_version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]
 

@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pytest
 
 from browser import chromium, served_dashboard
@@ -113,11 +114,17 @@ def test_live_practice_replays_a_recording_as_if_it_were_the_microphone(coach_ho
         option = wait_for(driver, lambda: [o for o in css(driver, '[role="option"]') if text in o.text], 10, text)
         act(lambda: option[0].click())
 
+    crashed = _crashed_recording(coach_home / "recordings", seconds=5.0)
     with served_dashboard(coach_home) as url, chromium() as driver:
         driver.get(f"{url}/practice")
         live = wait_for(driver, lambda: [e for e in css(driver, '[data-testid="stRadio"] label')
                                          if "Live" in e.text], 60, "the Live choice")
         act(lambda: live[0].click())
+
+        # an earlier session that crashed is offered first, and kept
+        act(lambda: wait_for(driver, lambda: css(driver, ".st-key-live_recover button"), 30,
+                             "the offer to recover")[0].click())
+        wait_for(driver, lambda: "Recovered 20260101-000000" in driver.page_source, 60, "the recovered session")
         wait_for(driver, lambda: css(driver, ".st-key-live_device"), 30, "the microphone choice")
         if not css(driver, '.st-key-live_replay input[type="file"]'):  # this machine has a microphone
             choose("live_device", "Replay a recording")
@@ -141,8 +148,31 @@ def test_live_practice_replays_a_recording_as_if_it_were_the_microphone(coach_ho
     from coach.store import SessionStore
 
     with SessionStore(coach_home) as store:
-        [kept] = store.list()
+        recovered, kept = sorted(store.list(), key=lambda s: s.title.startswith("Live"))
         session = store.session(kept.id)
-        assert store.audio_path(kept.id).exists()
+        assert store.audio_path(kept.id).exists() and store.audio_path(recovered.id).exists()
+    assert recovered.duration_s == pytest.approx(5.0, abs=0.01) and not crashed.exists()
     assert session.feedback["phases_from"] == "marks" and session.phases[1].phase == "estimation"
     assert session.feedback["live"]["utterances"] >= 5
+
+
+def _crashed_recording(folder, seconds):
+    """What `coach record` leaves when killed: a partial WAV whose header still says it is empty."""
+    import struct
+    import wave
+
+    from coach.audio import decode_blocks
+    from coach.recorder import PARTIAL_SUFFIX
+
+    audio = np.concatenate([b.samples for b in decode_blocks(SAMPLE)])[: int(seconds * 16000)]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"20260101-000000{PARTIAL_SUFFIX}"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((audio * 32767).astype("<i2").tobytes())
+    header = bytearray(path.read_bytes())
+    header[4:8], header[40:44] = struct.pack("<I", 36), struct.pack("<I", 0)
+    path.write_bytes(bytes(header))
+    return path

@@ -73,3 +73,11 @@ def test_repair_refuses_a_file_too_short_to_be_a_recording(tmp_path):
     stub.write_bytes(b"RIFF")
     with pytest.raises(AudioError, match="too short"):
         repair_recording(stub)
+
+
+def test_a_recording_still_being_written_is_not_offered_for_recovery(tmp_path):
+    recorder = Recorder(tmp_path / "now.wav")
+    recorder.write(np.zeros(1600, dtype=np.float32))
+    assert unfinished_recordings(tmp_path) == []  # the dashboard or another terminal is recording it
+    recorder.close()
+    assert unfinished_recordings(tmp_path) == [] and (tmp_path / "now.wav").exists()

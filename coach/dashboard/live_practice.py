@@ -64,6 +64,7 @@ def render(*, title: str, candidate: str, tags: list[str], problem: str | None, 
 def _setup(slot: dict, *, title: str, candidate: str, tags: list[str], problem: str | None, plan: str) -> None:
     from coach.capture import list_devices
 
+    _offer_recovery()
     try:
         devices = {d.index: f"{d.name}{' (default)' if d.is_default else ''}" for d in list_devices()}
     except CoachError as exc:
@@ -95,6 +96,26 @@ def _setup(slot: dict, *, title: str, candidate: str, tags: list[str], problem: 
     st.rerun()
 
 
+def _offer_recovery() -> None:
+    """Recordings that a crash (of this app, of `coach record`, of the machine) left unfinished: keep them."""
+    from coach.live import recover_recordings
+    from coach.recorder import unfinished_recordings
+
+    with common.open_store() as store:
+        left = unfinished_recordings(store.recordings_dir)
+        if not left:
+            return
+        st.warning(f"{len(left)} recording(s) from a session that ended without being saved "
+                   "(the app or the machine stopped). Everything up to the last second is on disk.",
+                   icon=":material/restore:")
+        if not st.button("Keep them as sessions", key="live_recover"):
+            return
+        with st.spinner("Analysing the recovered audio..."):
+            kept = recover_recordings(store, common.transcriber())
+    for summary in kept:
+        st.success(f"Kept {clock(summary.duration_s)} as “{summary.title}”: see Review.")
+
+
 def _start(device: int, replay, speed: float, alarm: float, *, title: str, candidate: str, tags: list[str],
            problem: str | None, plan: str) -> _Running:
     from coach.analysis.interview import InterviewOptions
@@ -116,9 +137,7 @@ def _start(device: int, replay, speed: float, alarm: float, *, title: str, candi
     else:
         source = AudioSource.microphone(device)
     with common.open_store() as store:
-        recordings = store.home / "recordings"
-    recordings.mkdir(parents=True, exist_ok=True)
-    recording = recordings / f"{datetime.now():%Y%m%d-%H%M%S}.wav"
+        recording = store.recordings_dir / f"{datetime.now():%Y%m%d-%H%M%S}.wav"
     options = AnalysisOptions(interview=InterviewOptions(plan=plan, problem=problem))
     live = LiveSession(source, common.transcriber(), recording, options=options,
                        live=LiveOptions(silence_alarm_s=alarm))
