@@ -137,6 +137,46 @@ def test_a_flicker_after_a_word_does_not_stretch_the_region(seconds, stretches):
     assert_regions(run(audio), [(1.0, 2.2 + seconds if stretches else 2.0)])
 
 
+def hiss_syllables(seconds: float, rms: float, seed: int = 0) -> np.ndarray:
+    """White noise with a 4 Hz syllable envelope: varies like speech, but has no pitch."""
+    t = np.arange(int(round(seconds * SR))) / SR
+    envelope = np.sin(2 * np.pi * 2 * t) ** 2
+    return (rms * envelope * np.random.default_rng(seed).standard_normal(len(t))).astype(np.float32)
+
+
+@pytest.mark.parametrize("rms", [0.01, 0.05, 0.2])
+def test_unvoiced_noise_shaped_like_syllables_is_not_speech(rms):
+    # webrtcvad and the energy gates take it for speech; no frame of it has a pitch.
+    audio = place(6.0, [(1.0, hiss_syllables(3.0, rms))]) + white(6.0, 1e-4)
+    assert len(run(audio, options=VadOptions(min_periodicity=0.0))) == 1
+    assert run(audio) == []
+
+
+def test_an_unvoiced_stretch_does_not_hold_settled_until_back():
+    options = VadOptions()
+    audio = place(8.0, [(1.0, hiss_syllables(5.0, 0.05))]) + white(8.0, 1e-4)
+    detector = VoiceActivityDetector(options)
+    bound = options.lookahead_s + options.min_silence_s + options.frame_ms / 1000 + options.pad_start_s + 0.02
+    for i in range(0, len(audio), 160):
+        assert detector.push(audio[i : i + 160]) == []
+        assert (i + 160) / SR - detector.settled_until <= bound
+    assert detector.flush() == []
+
+
+@pytest.mark.parametrize("snr_db, found", [(0, True), (-6, False)])
+def test_a_voice_must_rise_above_the_typical_noise_not_only_its_floor(snr_db, found):
+    # Dropouts put the floor 40 dB under the noise: the floor gate passes anything
+    # as loud as the noise, the percentile gate wants the voice to lift it.
+    noise = white(10.0, 0.02, seed=2)
+    for start in np.arange(0.5, 10.0, 2.0):
+        noise[int(start * SR) : int((start + 0.03) * SR)] *= 0.01
+    speech = voice(1.5)
+    speech *= 0.02 * 10 ** (snr_db / 20) / np.sqrt(np.mean(speech**2))
+    audio = noise + place(10.0, [(4.0, speech)])
+    assert_regions(run(audio, options=VadOptions(noise_gate_db=-1000.0)), [(4.0, 5.5)], tolerance=0.2)
+    assert_regions(run(audio), [(4.0, 5.5)] if found else [], tolerance=0.2)
+
+
 @pytest.mark.parametrize("block", [1, 37, 16000])
 def test_block_size_does_not_change_the_result(block):
     audio = place(10.0, SCENE) + white(10.0, 0.002)
@@ -195,7 +235,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01)])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01), dict(noise_percentile=101.0), dict(min_periodicity=1.5)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
