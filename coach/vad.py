@@ -415,18 +415,23 @@ class VoiceActivityDetector:
         """Where the open region will probably end, once it has been quiet for ``quiet_s`` seconds; else None.
 
         A guess made before the region is decided: the frames still inside
-        the lookahead are judged against the floor known now, with the
-        broadband gates (also in noise, where the region is decided per band). Live practice
-        starts transcribing an utterance on this guess, so that its words are
-        ready about when the region is closed (``min_silence_s`` later).
+        the lookahead are judged against the floors and noise level known now
+        (the pitch test is left out). Live practice starts transcribing an
+        utterance on this guess, so that its words are ready about when the
+        region is closed (``min_silence_s`` later).
         """
         if self.open_region_start is None:
             return None
         floor = self._floor[0][1]
         last = self._last
         for offset, (energy, voiced) in enumerate(zip(self._energy, self._voiced)):
-            if voiced and energy - floor > self.options.gate_db and energy - self._noise > self.options.noise_gate_db:
-                last = self._decided + offset + 1
+            frame = self._decided + offset
+            if self._noisy:
+                louder = self._band_snr(frame) > self.options.band_gate_db
+            else:
+                louder = energy - floor > self.options.gate_db and energy - self._noise > self.options.noise_gate_db
+            if voiced and louder:
+                last = frame + 1
         if (self._frames - last) * HOP / SAMPLE_RATE < quiet_s:
             return None
         return last * HOP / SAMPLE_RATE

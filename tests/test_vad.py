@@ -304,3 +304,20 @@ def test_likely_end_guesses_the_end_once_it_has_been_quiet_long_enough():
     assert guessed == pytest.approx(2.0, abs=TOLERANCE_S)
     [region] = detector.push(audio[int(2.2 * SR) :])
     assert region.end == pytest.approx(guessed, abs=TOLERANCE_S)
+
+
+def test_likely_end_judges_like_the_detector_in_noise():
+    # In white noise at 0 dB SNR frames are judged per band; the guess must be too.
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([b for _, b in NOISY_SCENE]) ** 2)))
+    audio = place(12.0, NOISY_SCENE) + coloured(12.0, speech_rms, 0)
+    detector = VoiceActivityDetector()
+    guesses, regions = [], []
+    for i in range(0, len(audio), 800):
+        regions += detector.push(audio[i : i + 800])
+        guess = detector.likely_end(0.15)
+        if guess is not None and guess not in guesses:
+            guesses.append(guess)
+    regions += detector.flush()
+    assert len(guesses) == len(regions) == len(NOISY_TRUTH)
+    for guess, region in zip(guesses, regions):
+        assert guess == pytest.approx(region.end, abs=TOLERANCE_S)
