@@ -14,10 +14,11 @@ For each clip: precision, recall, F1, and the wrong frames split by kind:
 * fa-alone: detected runs touching no labelled speech (noise, music, breath).
 
 On the defaults before the pitch and noise gates (TEN mean F1 0.906) the
-3700 wrong frames were 1760 bridged gaps, 890 region edges past the labels,
-905 word edges missed and 60 frames of a missed segment; most bridged-gap
-frames (1600) were frames webrtcvad and the floor gate call speech, the rest
-gaps shorter than ``min_silence_s`` or flickers inside longer ones.
+3800 wrong frames were 1760 fa-bridge, 890 fa-edge, 40 fa-alone, 905
+miss-edge, 57 miss-hole and 62 miss-whole. Of the 2700 false alarms, 1600
+were frames webrtcvad and the floor gate called speech; 1100 were filled in
+by the joining (gaps shorter than ``min_silence_s``, flickers inside longer
+ones).
 """
 
 from __future__ import annotations
