@@ -515,7 +515,8 @@ class VoiceActivityDetector:
             self._noisy = False
             return
         strict = self._strict.window(start, stop)
-        self._noisy = bool(strict[energies <= ranked[quiet]].mean() >= self.options.noisy_voiced_fraction)
+        quietest = energies <= ranked[quiet]
+        self._noisy = bool(np.dot(strict, quietest) >= self.options.noisy_voiced_fraction * np.count_nonzero(quietest))
         if self._noisy:
             bands = self._bands.window(start, stop)
             sums = np.cumsum(np.vstack([np.zeros(_BANDS), bands]), axis=0)
