@@ -13,7 +13,9 @@ Three references, in ``../shared/audio`` next to the repository:
   reports (silences >= 2 s between detected regions) are matched to the true
   ones: found when both ends are within 0.5 s.
 
-Prints one line per file, the summaries, and the detector's speed.
+Prints one line per file (with precision and recall on the TEN clips), the
+summaries, and the detector's speed. ``bench/vad_errors.py`` sorts the TEN
+errors by where they sit (word edges, bridged gaps, whole stretches).
 """
 
 from __future__ import annotations
@@ -85,6 +87,15 @@ def frame_f1(reference: Sequence[Span], hypothesis: Sequence[Span], duration: fl
     return 1.0 if tp + wrong == 0 else 2 * tp / (2 * tp + wrong)
 
 
+def precision_recall(reference: Sequence[Span], hypothesis: Sequence[Span], duration: float, *, hop: float = HOP_S) -> tuple[float, float]:
+    """Speech precision and recall over ``hop``-second frames (no collar); 1.0 where nothing is there to count."""
+    n = int(round(duration / hop))
+    ref = frame_labels(reference, n, hop)
+    hyp = frame_labels(hypothesis, n, hop)
+    tp = int(np.sum(ref & hyp))
+    return (tp / hyp.sum() if hyp.any() else 1.0), (tp / ref.sum() if ref.any() else 1.0)
+
+
 # ---- data ------------------------------------------------------------------
 
 
@@ -154,9 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     scores = []
     for wav in sorted(glob.glob(str(audio_dir / "real" / "ten-vad-testset" / "*.wav"))):
         audio = load_audio(wav)
-        f1 = frame_f1(read_tsv(Path(wav[:-4] + ".speech.tsv")), detect(audio), len(audio) / SAMPLE_RATE)
+        reference, found = read_tsv(Path(wav[:-4] + ".speech.tsv")), detect(audio)
+        f1 = frame_f1(reference, found, len(audio) / SAMPLE_RATE)
+        precision, recall = precision_recall(reference, found, len(audio) / SAMPLE_RATE)
         scores.append(f1)
-        print(f"{Path(wav).stem:18s} {f1:.3f}")
+        print(f"{Path(wav).stem:18s} {f1:.3f}  (precision {precision:.3f}, recall {recall:.3f})")
     print(f"mean {np.mean(scores):.3f}  min {np.min(scores):.3f}")
 
     print(f"\n== mock interviews: pauses >= {PAUSE_MIN_S} s, ends within {PAUSE_TOLERANCE_S} s (bar: recall, precision >= 0.95; median error <= 0.25 s)")

@@ -137,6 +137,82 @@ def test_a_flicker_after_a_word_does_not_stretch_the_region(seconds, stretches):
     assert_regions(run(audio), [(1.0, 2.2 + seconds if stretches else 2.0)])
 
 
+def hiss_syllables(seconds: float, rms: float, seed: int = 0) -> np.ndarray:
+    """White noise with a 4 Hz syllable envelope: varies like speech, but has no pitch."""
+    t = np.arange(int(round(seconds * SR))) / SR
+    envelope = np.sin(2 * np.pi * 2 * t) ** 2
+    return (rms * envelope * np.random.default_rng(seed).standard_normal(len(t))).astype(np.float32)
+
+
+@pytest.mark.parametrize("rms", [0.01, 0.05, 0.2])
+def test_unvoiced_noise_shaped_like_syllables_is_not_speech(rms):
+    # webrtcvad and the energy gates take it for speech; no frame of it has a pitch.
+    audio = place(6.0, [(1.0, hiss_syllables(3.0, rms))]) + white(6.0, 1e-4)
+    assert len(run(audio, options=VadOptions(min_periodicity=0.0))) == 1
+    assert run(audio) == []
+
+
+def test_an_unvoiced_stretch_does_not_hold_settled_until_back():
+    options = VadOptions()
+    audio = place(8.0, [(1.0, hiss_syllables(5.0, 0.05))]) + white(8.0, 1e-4)
+    detector = VoiceActivityDetector(options)
+    bound = options.lookahead_s + options.min_silence_s + options.frame_ms / 1000 + options.pad_start_s + 0.02
+    for i in range(0, len(audio), 160):
+        assert detector.push(audio[i : i + 160]) == []
+        assert (i + 160) / SR - detector.settled_until <= bound
+    assert detector.flush() == []
+
+
+@pytest.mark.parametrize("snr_db, found", [(0, True), (-6, False)])
+def test_a_voice_must_rise_above_the_typical_noise_not_only_its_floor(snr_db, found):
+    # Dropouts put the floor 40 dB under the noise: the floor gate passes anything
+    # as loud as the noise, the percentile gate wants the voice to lift it.
+    noise = white(10.0, 0.02, seed=2)
+    for start in np.arange(0.5, 10.0, 2.0):
+        noise[int(start * SR) : int((start + 0.03) * SR)] *= 0.01
+    speech = voice(1.5)
+    speech *= 0.02 * 10 ** (snr_db / 20) / np.sqrt(np.mean(speech**2))
+    audio = noise + place(10.0, [(4.0, speech)])
+    assert_regions(run(audio, options=VadOptions(noise_gate_db=-1000.0)), [(4.0, 5.5)], tolerance=0.2)
+    assert_regions(run(audio), [(4.0, 5.5)] if found else [], tolerance=0.2)
+
+
+def coloured(seconds: float, rms: float, slope_db_per_octave: float, seed: int = 0) -> np.ndarray:
+    """Gaussian noise whose power falls by ``slope_db_per_octave`` (0 white, 3 pink)."""
+    n = int(round(seconds * SR))
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / SR)
+    spectrum[1:] *= freqs[1:] ** (-slope_db_per_octave / 20 / np.log10(2))
+    spectrum[0] = 0.0
+    noise = np.fft.irfft(spectrum, n)
+    return (rms * noise / np.sqrt(np.mean(noise**2))).astype(np.float32)
+
+
+def rumble(seconds: float, rms: float, seed: int = 0) -> np.ndarray:
+    """A random walk with its slow drift (under ~40 Hz) taken out: brown noise, like traffic or a fan."""
+    walk = np.cumsum(np.random.default_rng(seed).standard_normal(int(round(seconds * SR))))
+    noise = walk - np.convolve(walk, np.ones(400) / 400, "same")
+    return (rms * noise / np.sqrt(np.mean(noise**2))).astype(np.float32)
+
+
+NOISY_SCENE = [(2.0, voice(1.5)), (5.0, voice(1.2, f0=180)), (8.0, voice(1.0, f0=140))]
+NOISY_TRUTH = [(2.0, 3.5), (5.0, 6.2), (8.0, 9.0)]
+
+
+@pytest.mark.parametrize("noise", ["white", "pink", "rumble"])
+def test_voices_as_loud_as_the_noise_are_found_per_band(noise):
+    # At 0 dB SNR webrtcvad calls all three noises speech too. In white and pink
+    # noise the broadband energy barely moves, but per band the voice stands out
+    # where its harmonics are; a rumble must not stretch the regions (it does
+    # with band_gate_db 5).
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([b for _, b in NOISY_SCENE]) ** 2)))
+    noises = {"white": coloured(12.0, speech_rms, 0), "pink": coloured(12.0, speech_rms, 3), "rumble": rumble(12.0, speech_rms)}
+    audio = place(12.0, NOISY_SCENE) + noises[noise]
+    assert_regions(run(audio), NOISY_TRUTH, tolerance=0.06)
+    if noise != "rumble":
+        assert run(audio, options=VadOptions(noisy_voiced_fraction=2.0)) == []
+
+
 @pytest.mark.parametrize("block", [1, 37, 16000])
 def test_block_size_does_not_change_the_result(block):
     audio = place(10.0, SCENE) + white(10.0, 0.002)
@@ -195,7 +271,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01)])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01), dict(noise_percentile=101.0), dict(min_periodicity=1.5), dict(noisy_voiced_fraction=-0.1)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
@@ -228,3 +304,20 @@ def test_likely_end_guesses_the_end_once_it_has_been_quiet_long_enough():
     assert guessed == pytest.approx(2.0, abs=TOLERANCE_S)
     [region] = detector.push(audio[int(2.2 * SR) :])
     assert region.end == pytest.approx(guessed, abs=TOLERANCE_S)
+
+
+def test_likely_end_judges_like_the_detector_in_noise():
+    # In white noise at 0 dB SNR frames are judged per band; the guess must be too.
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([b for _, b in NOISY_SCENE]) ** 2)))
+    audio = place(12.0, NOISY_SCENE) + coloured(12.0, speech_rms, 0)
+    detector = VoiceActivityDetector()
+    guesses, regions = [], []
+    for i in range(0, len(audio), 800):
+        regions += detector.push(audio[i : i + 800])
+        guess = detector.likely_end(0.15)
+        if guess is not None and guess not in guesses:
+            guesses.append(guess)
+    regions += detector.flush()
+    assert len(guesses) == len(regions) == len(NOISY_TRUTH)
+    for guess, region in zip(guesses, regions):
+        assert guess == pytest.approx(region.end, abs=TOLERANCE_S)
