@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 LIVE_CHUNKS = ChunkOptions(max_speech_s=12.0, close_after_silence_s=0.0, guess_after_quiet_s=0.15)
 """For the live view: transcribe an utterance as soon as the VAD closes it (0.3 s of silence, decided
-~0.5 s after the speech ended), and never let one chunk hold more than 12 s of speech, so a long
+~0.4 s after the speech ended), and never let one chunk hold more than 12 s of speech, so a long
 answer arrives in pieces (and fits the encoder's short window). To have the words sooner still,
 transcription starts on a guess after 0.15 s of quiet; a guess that the speaker proves wrong by
 going on costs only wasted model time."""

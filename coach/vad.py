@@ -35,7 +35,7 @@ The detector is a streaming state machine whose clock is the sample count:
 :meth:`VoiceActivityDetector.push` takes audio of any length and returns the
 regions that can no longer change. A frame is decided ``lookahead_s`` after it
 arrives and a region is closed ``min_silence_s`` after its last speech frame,
-so results lag the audio by about half a second, on a file and on a microphone
+so results lag the audio by about 0.4 s, on a file and on a microphone
 alike.
 """
 
@@ -140,10 +140,14 @@ class VadOptions:
     enough to include a gap between words even in fast continuous speech; short
     enough to follow a change of room or microphone gain."""
 
-    lookahead_s: float = 0.2
+    lookahead_s: float = 0.1
     """How far ahead of a frame the floor also looks before the frame is
     decided, in seconds: at the start of a stream this finds the floor in the
-    first gap instead of calling everything speech."""
+    first gap instead of calling everything speech. Every region closes this
+    much later, which a live speaker waits through: 0.1 scores as 0.2 did in
+    the benchmark (TEN VAD mean F1 0.918 against 0.917, pyannote dev00 0.9503
+    against 0.9505, the interview pauses the same) and confirms the end of an
+    utterance 0.1 s sooner."""
 
     min_silence_s: float = 0.3
     """Silence shorter than this between speech frames is a gap inside the
