@@ -66,6 +66,11 @@ def test_a_reason_before_the_choice_counts_only_in_its_sentence(lexicon):
     assert "unjustified_choice" in categories("One show fits on one machine. We'll put the waiting room on Redis.", lexicon)
     assert "unjustified_choice" not in categories("Since reads dominate, we'll put a cache in front.", lexicon)
 
+
+def test_stacked_lead_ins_still_start_a_sentence(lexicon):
+    assert "clarifying_question" in categories("Oh, um, wait, do the suggestions have to be personal?", lexicon)
+    assert "clarifying_question" not in categories("The list shows what do the suggestions have to be.", lexicon)
+
 def test_buzzword_needs_no_number_or_mechanism(lexicon):
     assert "buzzword" in categories("It should be scalable and robust.", lexicon)
     assert "buzzword" not in categories("It should be scalable to 50,000 writes per second.", lexicon)
