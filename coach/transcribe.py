@@ -44,7 +44,7 @@ UNWRITTEN_MIN_S = 1.0
 UNWRITTEN_COVERAGE = 0.2
 """...whose words cover less than this share of it was skipped by the prompted decoder: the chunk is
 decoded again without the prompt, and that decode's words stand in those regions. Speech is rarely
-left unwritten, so the second decode is rare too."""
+left unwritten, so the second decode is rare too; a draft (live words) is never decoded twice."""
 
 PHANTOM_PHRASES = frozenset(
     {
@@ -229,7 +229,8 @@ class Transcriber:
         if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
             return []
         words = self._words(chunk, pieces, model_input, draft, self.prompt)
-        skipped = _unwritten(chunk.regions, words) if self.prompt else []
+        # A draft is shown at once and redone with the session's chunks: no second decode for it.
+        skipped = _unwritten(chunk.regions, words) if self.prompt and not draft else []
         if skipped:
             log.debug("the prompted decode left %d region(s) without words; decoding again without the prompt",
                       len(skipped))

@@ -147,6 +147,9 @@ def test_speech_the_prompted_decode_skips_is_decoded_again_without_the_prompt(tr
     assert "load" in text and "cache in front of the database" in text
     assert text.count("load") == 1  # the first sentence is not written twice
     assert all(x.start <= y.start for x, y in zip(words, words[1:]))
+    prompts.clear()
+    transcriber.transcribe(_chunk(audio, regions=[a, b]), draft=True)
+    assert prompts == [FILLER_PROMPT]  # someone is waiting for a draft: one decode only
 
 
 def test_unwritten_regions_are_long_ones_with_almost_no_words():
