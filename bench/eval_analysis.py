@@ -13,9 +13,10 @@ case only the analysis of the words is re-run (fast, for tuning the lexicon).
     python bench/eval_analysis.py [--ours] [--sessions DIR] [--save DIR] [-v] [FILE.flac ...]
 
 Extra FLAC files (with their truth JSON beside them) are scored too. The
-per-category table pools all files, then the shared mocks, our own mocks
-(bench/out) and each held-out file on its own: files written after the
-lexicon they test, whose misses were not tuned on (HELD_OUT).
+per-category table pools all files of the mock sets, then the shared mocks, our
+own mocks (bench/out) and each held-out file on its own: files written after the
+lexicon they test, whose misses were not tuned on (HELD_OUT). An extra file
+counts only in its own column.
 """
 
 from __future__ import annotations
@@ -139,9 +140,14 @@ def main() -> int:
 
 
 def _groups(audio: Path) -> list[str]:
-    """The pools a file counts in: all, then shared or ours, and its own when it is held out."""
-    found = ["all", "shared" if audio.parent.resolve() == SHARED_MOCK.resolve() else "ours"]
-    if audio.stem in HELD_OUT:
+    """The pools a file counts in: all and shared or ours for the mock sets, and its own when held out.
+
+    A file from elsewhere (given on the command line) counts only on its own, so that "all" stays the
+    set the bars are stated for.
+    """
+    folder = audio.parent.resolve()
+    found = ["all", "shared"] if folder == SHARED_MOCK.resolve() else ["all", "ours"] if folder == OURS.resolve() else []
+    if audio.stem in HELD_OUT or not found:
         found.append(audio.stem.split("_")[0])
     return found
 
