@@ -95,7 +95,7 @@ def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Sessi
                           "phases": analysis.phases, "flags": analysis.flags, "feedback": analysis.feedback})
     out = (save or Path("/tmp")) / f"{audio.stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress"],
+    subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress", "--no-save"],
                    check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return Session.from_json(json.loads(out.read_text()))
 
