@@ -55,6 +55,7 @@ def test_a_choice_in_any_form_is_flagged(lexicon, text):
     "We don't need Kafka here.",
     "Let's discuss the database design in more detail.",
     "Now I'll cover the cache.",
+    "Let me show the database schema.",
     "We could use Kafka, or we could use SQS.",
     "I'd use Kafka here. It gives us durable, replayable logs.",
 ])
