@@ -29,7 +29,7 @@ OURS = BENCH / "out"
 
 def run_coach(audio: Path, out_json: Path) -> float:
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out_json)],
+    proc = subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out_json), "--no-save"],
                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"coach analyze {audio.name} failed ({proc.returncode}): {proc.stderr[-2000:]}")

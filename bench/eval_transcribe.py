@@ -111,8 +111,13 @@ def main() -> None:
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-file", default="mock/d2_chat_strong")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the sampling at raised temperatures, so that two runs compare like with like")
     args = ap.parse_args()
+    import ctranslate2
     from faster_whisper import WhisperModel
+
+    ctranslate2.set_random_seed(args.seed)
 
     base = TranscriberOptions(device="cpu")
     variants = {

@@ -33,7 +33,19 @@ FILLER_PROMPT = "So, uh, I think, um, we need, hmm, uh, a cache. Um, uh, yeah."
 makes it keep the "um"s and "uh"s it is trained to clean away. This one, with
 "uh", "um" and "hmm" each present, beat the all-"umm" prompt from the whisperX
 discussions on filler recall (17 vs 12 of 18 on the MFA clips) at the same
-WER; see bench/eval_transcribe.py."""
+WER; see bench/eval_transcribe.py.
+
+The prompt has a price: now and then the prompted decoder jumps over a stretch
+of speech and writes nothing for it (whisperX #693 reports the same of other
+prompts). On our ten mock interviews 54 s of speech in 10 VAD regions came
+back without words, against none without the prompt; see :data:`UNWRITTEN_MIN_S`."""
+
+UNWRITTEN_MIN_S = 1.0
+"""A speech region at least this long..."""
+UNWRITTEN_COVERAGE = 0.2
+"""...whose words cover less than this share of it was skipped by the prompted decoder: the chunk is
+decoded again without the prompt, and that decode's words stand in those regions. Speech is rarely
+left unwritten, so the second decode is rare too; a draft (live words) is never decoded twice."""
 
 PHANTOM_PHRASES = frozenset(
     {
@@ -194,6 +206,7 @@ class Transcriber:
 
     def __init__(self, options: TranscriberOptions | None = None) -> None:
         self.options = options or TranscriberOptions()
+        self.prompt = FILLER_PROMPT if self.options.keep_fillers else None
         self.resolved: ResolvedModel = resolve_model(self.options.model, allow_download=self.options.allow_download)
         device, compute_type, threads = _resolve_device(self.options)
         # A GPU gets one decoder; the CPU one single-thread decoder per thread (see TranscriberOptions).
@@ -204,7 +217,7 @@ class Transcriber:
             "compute_type": compute_type,
             "cpu_threads": threads,
             "workers": self.workers,
-            "initial_prompt": FILLER_PROMPT if self.options.keep_fillers else None,
+            "initial_prompt": self.prompt,
             "model_verified": self.resolved.verified,
         }
         self.info = ModelInfo(
@@ -224,9 +237,21 @@ class Transcriber:
         pieces, model_input = _model_input(chunk, self.options.padding_s)
         if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
             return []
-        segments = self._decode(model_input, draft)
+        words = self._words(chunk, pieces, model_input, draft, self.prompt)
+        # A draft is shown at once and redone with the session's chunks: no second decode for it.
+        skipped = _unwritten(chunk.regions, words) if self.prompt and not draft else []
+        if skipped:
+            log.debug("the prompted decode left %d region(s) without words; decoding again without the prompt",
+                      len(skipped))
+            again = self._words(chunk, pieces, model_input, draft, None)
+            words = [w for w in words if not _centred_in(w, skipped)] + [w for w in again if _centred_in(w, skipped)]
+            words.sort(key=lambda w: w.start)
+        return words
+
+    def _words(self, chunk: SpeechChunk, pieces: list[_Piece], model_input: np.ndarray, draft: bool,
+               prompt: str | None) -> list[Word]:
         words: list[Word] = []
-        for segment in segments:
+        for segment in self._decode(model_input, draft, prompt):
             if not self._keep_segment(segment):
                 continue
             for w in _drop_invented(_join_continuations(segment.words or ())):
@@ -236,7 +261,7 @@ class Transcriber:
         words.sort(key=lambda w: w.start)
         return words
 
-    def _decode(self, model_input: np.ndarray, draft: bool) -> list:
+    def _decode(self, model_input: np.ndarray, draft: bool, prompt: str | None) -> list:
         opts = self.options
         segments, _ = self._model.transcribe(
             model_input,
@@ -249,7 +274,7 @@ class Transcriber:
             no_speech_threshold=opts.no_speech_threshold,
             # Conditioning on earlier text lets one hallucination seed the next.
             condition_on_previous_text=False,
-            initial_prompt=FILLER_PROMPT if opts.keep_fillers else None,
+            initial_prompt=prompt,
             word_timestamps=True,
             vad_filter=False,
         )
@@ -498,6 +523,23 @@ def _map_word(w: _RawWord, pieces: list[_Piece]) -> Word | None:
 
 def _inside_regions(word: Word, regions: Sequence[SpeechRegion], padding_s: float) -> bool:
     return any(word.start < r.end + padding_s and word.end > r.start - padding_s for r in regions)
+
+
+def _centred_in(word: Word, regions: Sequence[SpeechRegion]) -> bool:
+    middle = (word.start + word.end) / 2
+    return any(r.start <= middle < r.end for r in regions)
+
+
+def _unwritten(regions: Sequence[SpeechRegion], words: Sequence[Word]) -> list[SpeechRegion]:
+    """The regions of at least :data:`UNWRITTEN_MIN_S` that ``words`` leave (almost) without words."""
+    found = []
+    for r in regions:
+        if r.end - r.start < UNWRITTEN_MIN_S:
+            continue
+        covered = sum(max(0.0, min(w.end, r.end) - max(w.start, r.start)) for w in words)
+        if covered < UNWRITTEN_COVERAGE * (r.end - r.start):
+            found.append(r)
+    return found
 
 
 def _clearly_speech(segment) -> bool:

@@ -37,6 +37,41 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     assert "unjustified_choice" not in categories("Let me add a cache here to keep reads under ten milliseconds.", lexicon)
 
 
+
+@pytest.mark.parametrize("text", [
+    "We are going to use a client library that talks to the nodes.",
+    "I'm putting the sessions in Redis.",
+    "We're going with Cassandra.",
+    "So we'll keep the host timers in Redis.",
+    "We'll put the waiting room on Redis.",
+    # the verb lost to the recogniser, the component heard: still a choice opening a sentence
+    "We're human elastic search for searching.",
+])
+def test_a_choice_in_any_form_is_flagged(lexicon, text):
+    assert "unjustified_choice" in categories(text, lexicon)
+
+
+@pytest.mark.parametrize("text", [
+    "We don't need Kafka here.",
+    "Let's discuss the database design in more detail.",
+    "Now I'll cover the cache.",
+    "Let me show the database schema.",
+    "We could use Kafka, or we could use SQS.",
+    "I'd use Kafka here. It gives us durable, replayable logs.",
+])
+def test_no_choice_when_negated_announced_or_weighed(lexicon, text):
+    assert "unjustified_choice" not in categories(text, lexicon)
+
+
+def test_a_reason_before_the_choice_counts_only_in_its_sentence(lexicon):
+    assert "unjustified_choice" in categories("One show fits on one machine. We'll put the waiting room on Redis.", lexicon)
+    assert "unjustified_choice" not in categories("Since reads dominate, we'll put a cache in front.", lexicon)
+
+
+def test_stacked_lead_ins_still_start_a_sentence(lexicon):
+    assert "clarifying_question" in categories("Oh, um, wait, do the suggestions have to be personal?", lexicon)
+    assert "clarifying_question" not in categories("The list shows what do the suggestions have to be.", lexicon)
+
 def test_buzzword_needs_no_number_or_mechanism(lexicon):
     assert "buzzword" in categories("It should be scalable and robust.", lexicon)
     assert "buzzword" not in categories("It should be scalable to 50,000 writes per second.", lexicon)

@@ -16,8 +16,8 @@ import pytest
 
 from coach.audio import decode_blocks
 from coach.errors import ConfigError, DeviceError
-from coach.records import SAMPLE_RATE, SpeechRegion
-from coach.transcribe import SpeechChunk, Transcriber, TranscriberOptions
+from coach.records import SAMPLE_RATE, SpeechRegion, Word
+from coach.transcribe import FILLER_PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _unwritten
 
 TOLERANCE_S = 0.3
 
@@ -120,6 +120,44 @@ def test_utterance_with_fillers_runs(transcriber, speak):
     words = transcriber.transcribe(_chunk(np.concatenate([_silence(0.5), speech, _silence(0.5)])))
     assert "think we should" in " ".join(w.text for w in words).lower()
 
+
+
+def test_speech_the_prompted_decode_skips_is_decoded_again_without_the_prompt(transcriber, speak, monkeypatch):
+    first = speak("The load balancer sends each request to a server.")
+    second = speak("Then we add a cache in front of the database.")
+    audio = np.concatenate([_silence(0.5), first, _silence(2), second, _silence(0.5)])
+    a = (0.5, 0.5 + len(first) / SAMPLE_RATE)
+    b = (a[1] + 2, a[1] + 2 + len(second) / SAMPLE_RATE)
+    real = transcriber._decode
+    prompts = []
+    cut = len(first) / SAMPLE_RATE + 0.2  # in the model input, which drops most of the gap
+
+    def skips_the_second(model_input, draft, prompt):
+        """The prompted decoder as it sometimes is: it writes the first sentence and jumps over the second."""
+        prompts.append(prompt)
+        segments = real(model_input, draft, prompt)
+        if prompt:
+            segments = [dataclasses.replace(s, words=[w for w in s.words if w.end < cut]) for s in segments]
+        return segments
+
+    monkeypatch.setattr(transcriber, "_decode", skips_the_second)
+    words = transcriber.transcribe(_chunk(audio, regions=[a, b]))
+    text = " ".join(w.text for w in words).lower()
+    assert prompts == [FILLER_PROMPT, None]
+    assert "load" in text and "cache in front of the database" in text
+    assert text.count("load") == 1  # the first sentence is not written twice
+    assert all(x.start <= y.start for x, y in zip(words, words[1:]))
+    prompts.clear()
+    transcriber.transcribe(_chunk(audio, regions=[a, b]), draft=True)
+    assert prompts == [FILLER_PROMPT]  # someone is waiting for a draft: one decode only
+
+
+def test_unwritten_regions_are_long_ones_with_almost_no_words():
+    regions = [SpeechRegion(0.0, 3.0), SpeechRegion(4.0, 4.8), SpeechRegion(6.0, 9.0)]
+    words = [Word(0.2, 0.6, "we", 0.9), Word(0.7, 1.5, "shard", 0.9), Word(6.1, 6.4, "then", 0.9)]
+    # the short region (0.8 s) is too short to judge; 0.3 s of words in 3 s is under a fifth
+    assert _unwritten(regions, words) == [SpeechRegion(6.0, 9.0)]
+    assert _unwritten(regions, words + [Word(6.5, 7.0, "we", 0.9)]) == []
 
 def test_chunk_of_silence_between_speech_chunks(transcriber, speak):
     a, b = speak("Read replicas."), speak("Write ahead log.")

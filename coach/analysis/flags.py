@@ -32,12 +32,17 @@ MIN_QUESTION_WORDS = 3
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """Drop a match when one of ``patterns`` occurs within ``before``/``after`` tokens of it."""
+    """Drop a match when one of ``patterns`` occurs within ``before``/``after`` tokens of it.
+
+    ``inside``: the matched words themselves count too, for words that a pattern's gap may have
+    swallowed ("we don't need Kafka" is no choice of Kafka).
+    """
 
     patterns: tuple[Pattern, ...]
     before: int
     after: int
     same_sentence: bool
+    inside: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
                         before=int(guard.get("before", 0)),
                         after=int(guard.get("after", 0)),
                         same_sentence=bool(guard.get("same_sentence", False)),
+                        inside=bool(guard.get("inside", False)),
                     )
                     for guard in spec.get("unless", [])
                 ),
@@ -162,10 +168,10 @@ def _guarded(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Gua
             lo, hi = _sentence_bounds(tokens, first, end, lo, hi)
         for pattern in guard.patterns:
             for i in range(lo, hi):
-                if first <= i < end:
+                if first <= i < end and not guard.inside:
                     continue
                 stop = pattern.match_at(tokens, i)
-                if stop is not None and not (i < end and stop > first):
+                if stop is not None and (guard.inside or not (i < end and stop > first)):
                     return True
     return False
 

@@ -203,8 +203,8 @@ class Pattern:
         return None
 
 
-LEAD_INS = frozenset("and so okay ok um uh then now but well right".split())
-"""Words a speaker puts before the start of what they mean: "And let's store it in Redis"."""
+LEAD_INS = frozenset("and so okay ok um uh hmm then now but well right oh wait actually alright yeah".split())
+"""Words a speaker puts before the start of what they mean: "And let's store it in Redis", "Oh, um, wait, do..."."""
 
 
 def starts_sentence(tokens: Sequence[Token], i: int, *, lead_ins: bool = True) -> bool:
@@ -214,7 +214,7 @@ def starts_sentence(tokens: Sequence[Token], i: int, *, lead_ins: bool = True) -
     before = tokens[i - 1]
     if before.sentence_end or tokens[i].start - before.end >= NEW_UTTERANCE_GAP_S:
         return True
-    return lead_ins and before.text in LEAD_INS and starts_sentence(tokens, i - 1, lead_ins=False)
+    return lead_ins and before.text in LEAD_INS and starts_sentence(tokens, i - 1)
 
 
 MAX_SENTENCE_TOKENS = 40
