@@ -139,6 +139,7 @@ def test_live_practice_replays_a_recording_as_if_it_were_the_microphone(coach_ho
         wait_for(driver, lambda: "Elapsed" in driver.page_source and "users" in driver.page_source.lower(), 60,
                  "the first words")
         act(lambda: css(driver, ".st-key-live_mark_estimation button")[0].click())
+        assert css(driver, ".st-key-practice_title input[disabled]"), "the title can still be edited while live"
         shot(driver, "live")
 
         # the end of the recording ends the session, which is kept and reviewed

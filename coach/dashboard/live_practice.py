@@ -52,6 +52,11 @@ def _server_slot() -> dict:
     return {}
 
 
+def is_running() -> bool:
+    """Whether this server has a live session going (from this tab or another)."""
+    return "running" in _server_slot()
+
+
 def render(*, title: str, candidate: str, tags: list[str], problem: str | None, plan: str) -> None:
     slot = _server_slot()
     running: _Running | None = slot.get("running")

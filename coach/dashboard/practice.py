@@ -130,13 +130,18 @@ def parse_tags(text: str) -> list[str]:
 
 def render() -> None:
     from coach.analysis.coverage import load_coverage
-    from coach.dashboard import page
+    from coach.dashboard import live_practice, page
 
     st.title("Practice", anchor="practice")
     st.caption("Record an answer here, upload a recording, or practise live with this machine's microphone; "
                "everything is analysed on this machine and kept with your sessions.")
+    # A live session took its title, problem and plan when it started: they stay as they were until it ends.
+    live_running = live_practice.is_running()
+    if live_running:  # another tab, or a reload, finds the session still running: show it
+        st.session_state["practice_source"] = LIVE
     source = st.radio("Recording", ["Upload a file", "Record here", LIVE], horizontal=True, key="practice_source",
-                      help="Live: coach listens to this machine's microphone and coaches while you talk")
+                      help="Live: coach listens to this machine's microphone and coaches while you talk",
+                      disabled=live_running)
     if source == "Record here":
         recording = st.audio_input("Record your answer", key="practice_recording", sample_rate=16000)
         name = f"recording-{datetime.now():%Y%m%d-%H%M}.wav"
@@ -147,18 +152,19 @@ def render() -> None:
     problems = load_coverage().problems
     left, right = st.columns(2)
     with left:
-        title = st.text_input("Title", key="practice_title", placeholder="default: the file name")
-        candidate = st.text_input("Candidate", key="practice_candidate")
-        tags = st.text_input("Tags", key="practice_tags", placeholder="comma-separated, e.g. mock, chat")
+        title = st.text_input("Title", key="practice_title", placeholder="default: the file name", disabled=live_running)
+        candidate = st.text_input("Candidate", key="practice_candidate", disabled=live_running)
+        tags = st.text_input("Tags", key="practice_tags", placeholder="comma-separated, e.g. mock, chat",
+                             disabled=live_running)
     with right:
         problem = st.selectbox("Problem", [NO_PROBLEM, *problems], key="practice_problem",
-                               format_func=lambda p: "none" if p == NO_PROBLEM else problems[p].title)
+                               format_func=lambda p: "none" if p == NO_PROBLEM else problems[p].title,
+                               disabled=live_running)
         plan = st.selectbox("Plan", PLANS, key="practice_plan",
-                            format_func=lambda p: {"auto": "auto (scaled to the session)"}.get(p, f"{p} minutes"))
+                            format_func=lambda p: {"auto": "auto (scaled to the session)"}.get(p, f"{p} minutes"),
+                            disabled=live_running)
 
     if source == LIVE:
-        from coach.dashboard import live_practice
-
         live_practice.render(title=title, candidate=candidate, tags=parse_tags(tags),
                              problem=None if problem == NO_PROBLEM else problem, plan=plan)
         return
