@@ -90,6 +90,8 @@ def test_hedge_yields_to_stuck_and_kind_of_question_is_no_hedge(lexicon):
     assert "stuck" in found and "hedge" not in found
     assert "hedge" not in categories("What kind of data do we store?", lexicon)
     assert "hedge" in categories("We kind of hash the long URL.", lexicon)
+    # the word before a hedge only makes it a kind ("that kind of") within its own sentence
+    assert "hedge" in categories("We add workers for that. I suppose the gateway breaks first.", lexicon)
 
 
 def test_like_is_a_filler_only_between_commas(lexicon):
