@@ -3,7 +3,7 @@
 import pytest
 
 from coach.analysis.flags import load_lexicon, find_flags
-from coach.analysis.text import compile_pattern, sound_key, tokenize
+from coach.analysis.text import compile_pattern, expand_vocab, sound_key, tokenize
 from coach.errors import ConfigError
 from coach.records import Pause
 from words import words_from
@@ -22,6 +22,20 @@ def test_sound_alike_keys():
     assert sound_key("right") == sound_key("rate")
     assert sound_key("cash") == sound_key("cache")
     assert sound_key("redis") != sound_key("kafka")
+
+
+def test_a_closed_pattern_must_end_a_sentence():
+    pattern = compile_pattern("in redis $", {})
+    assert list(pattern.find(tokenize(words_from("Timers live in Redis. Then we fetch."))))
+    assert list(pattern.find(tokenize(words_from("Timers live in Redis then we fetch", gaps={4: 1.0}))))
+    assert not list(pattern.find(tokenize(words_from("Timers live in Redis for a minute."))))
+
+
+def test_a_vocabulary_may_include_another():
+    assert expand_vocab({"tech": ["{product}", "queue"], "product": ["redis"]}) == {
+        "tech": ("redis", "queue"), "product": ("redis",)}
+    with pytest.raises(KeyError):
+        expand_vocab({"tech": ["{products}"]})
 
 
 def test_patterns_survive_asr_spelling():
@@ -50,6 +64,8 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     "We're going to store the thumbnails in dinner mode.",
     # "we'll" as a small model often hears it
     "We all put the sessions on Reddish.",
+    # a statement ending on a product, its verb garbled
+    "The click counts from the Ron DynamoDB.",
 ])
 def test_a_choice_in_any_form_is_flagged(lexicon, text):
     assert "unjustified_choice" in categories(text, lexicon)
@@ -64,6 +80,8 @@ def test_a_choice_in_any_form_is_flagged(lexicon, text):
     "I'd use Kafka here. It gives us durable, replayable logs.",
     "Let me put some numbers on it.",
     "I'll keep that in mind for later.",
+    "Is this a shared store, something like a managed Memcached?",
+    "Redis stores sorted sets in memory.",
 ])
 def test_no_choice_when_negated_announced_or_weighed(lexicon, text):
     assert "unjustified_choice" not in categories(text, lexicon)
