@@ -168,3 +168,28 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     words = words_from("Which regions must we serve? We keep it simple, okay?")
     flags = find_flags(words, [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
     assert [f.text for f in flags if f.category == "clarifying_question"] == ["Which regions must we serve?"]
+
+
+@pytest.mark.parametrize("category, text", [
+    ("filler", "Oh, and the workers read from the topic."),
+    ("hedge", "I'm not entirely sure the index fits in memory."),
+    ("hedge", "I'd say the gateway breaks first."),
+    ("dismissive", "Sharding is the easy part."),
+    ("dismissive", "Deduplication is simple, you just hash the body."),
+    ("signpost", "Okay, rough numbers first."),
+    ("signpost", "So the main take away is that writes dominate."),
+    ("signpost", "So the overall flow looks like this."),
+    ("signpost", "If I have more time, I'd cover billing."),
+    ("think_aloud", "A tricky part is that clocks drift between hosts."),
+    ("monitoring", "We'd track the queue depth per partition."),
+    ("scaling", "When we grow past ten regions the directory becomes the limit."),
+    ("check_in", "Are you okay with that so far?"),
+    ("check_in", "Is this close to what you have in mind?"),
+    ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
+])
+def test_common_wordings_of_each_signal(lexicon, category, text):
+    assert category in categories(text, lexicon)
+
+
+def test_tracking_as_a_feature_is_no_monitoring(lexicon):
+    assert "monitoring" not in categories("We track each driver's position every few seconds.", lexicon)
