@@ -16,7 +16,8 @@ Pattern syntax (the lexicon's phrase lists use it):
 * ``^``         (first) the match must begin a sentence or follow a pause;
 * ``$``         (last) the match must end a sentence: punctuation or a pause follows.
 
-A vocabulary entry ``{name}`` stands for every entry of the list ``name`` (see :func:`expand_vocab`).
+A vocabulary list may include another by naming it as an entry (``tech = ["{component}", "{product}"]``);
+:func:`expand_vocab` flattens such lists before patterns are compiled with them.
 """
 
 from __future__ import annotations
