@@ -3,7 +3,7 @@
 import pytest
 
 from coach.analysis.flags import load_lexicon, find_flags
-from coach.analysis.text import compile_pattern, sound_key, tokenize
+from coach.analysis.text import compile_pattern, expand_vocab, sound_key, tokenize
 from coach.errors import ConfigError
 from coach.records import Pause
 from words import words_from
@@ -22,6 +22,20 @@ def test_sound_alike_keys():
     assert sound_key("right") == sound_key("rate")
     assert sound_key("cash") == sound_key("cache")
     assert sound_key("redis") != sound_key("kafka")
+
+
+def test_a_closed_pattern_must_end_a_sentence():
+    pattern = compile_pattern("in redis $", {})
+    assert list(pattern.find(tokenize(words_from("Timers live in Redis. Then we fetch."))))
+    assert list(pattern.find(tokenize(words_from("Timers live in Redis then we fetch", gaps={4: 1.0}))))
+    assert not list(pattern.find(tokenize(words_from("Timers live in Redis for a minute."))))
+
+
+def test_a_vocabulary_may_include_another():
+    assert expand_vocab({"tech": ["{product}", "queue"], "product": ["redis"]}) == {
+        "tech": ("redis", "queue"), "product": ("redis",)}
+    with pytest.raises(KeyError):
+        expand_vocab({"tech": ["{products}"]})
 
 
 def test_patterns_survive_asr_spelling():
@@ -46,6 +60,12 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     "We'll put the waiting room on Redis.",
     # the verb lost to the recogniser, the component heard: still a choice opening a sentence
     "We're human elastic search for searching.",
+    # the component lost to the recogniser, the placing heard: a choice all the same
+    "We're going to store the thumbnails in dinner mode.",
+    # "we'll" as a small model often hears it
+    "We all put the sessions on Reddish.",
+    # a statement ending on a product, its verb garbled
+    "The click counts from the Ron DynamoDB.",
 ])
 def test_a_choice_in_any_form_is_flagged(lexicon, text):
     assert "unjustified_choice" in categories(text, lexicon)
@@ -58,6 +78,10 @@ def test_a_choice_in_any_form_is_flagged(lexicon, text):
     "Let me show the database schema.",
     "We could use Kafka, or we could use SQS.",
     "I'd use Kafka here. It gives us durable, replayable logs.",
+    "Let me put some numbers on it.",
+    "I'll keep that in mind for later.",
+    "Is this a shared store, something like a managed Memcached?",
+    "Redis stores sorted sets in memory.",
 ])
 def test_no_choice_when_negated_announced_or_weighed(lexicon, text):
     assert "unjustified_choice" not in categories(text, lexicon)
@@ -90,6 +114,8 @@ def test_hedge_yields_to_stuck_and_kind_of_question_is_no_hedge(lexicon):
     assert "stuck" in found and "hedge" not in found
     assert "hedge" not in categories("What kind of data do we store?", lexicon)
     assert "hedge" in categories("We kind of hash the long URL.", lexicon)
+    # the word before a hedge only makes it a kind ("that kind of") within its own sentence
+    assert "hedge" in categories("We add workers for that. I suppose the gateway breaks first.", lexicon)
 
 
 def test_like_is_a_filler_only_between_commas(lexicon):
@@ -142,3 +168,28 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     words = words_from("Which regions must we serve? We keep it simple, okay?")
     flags = find_flags(words, [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
     assert [f.text for f in flags if f.category == "clarifying_question"] == ["Which regions must we serve?"]
+
+
+@pytest.mark.parametrize("category, text", [
+    ("filler", "Oh, and the workers read from the topic."),
+    ("hedge", "I'm not entirely sure the index fits in memory."),
+    ("hedge", "I'd say the gateway breaks first."),
+    ("dismissive", "Sharding is the easy part."),
+    ("dismissive", "Deduplication is simple, you just hash the body."),
+    ("signpost", "Okay, rough numbers first."),
+    ("signpost", "So the main take away is that writes dominate."),
+    ("signpost", "So the overall flow looks like this."),
+    ("signpost", "If I have more time, I'd cover billing."),
+    ("think_aloud", "A tricky part is that clocks drift between hosts."),
+    ("monitoring", "We'd track the queue depth per partition."),
+    ("scaling", "When we grow past ten regions the directory becomes the limit."),
+    ("check_in", "Are you okay with that so far?"),
+    ("check_in", "Is this close to what you have in mind?"),
+    ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
+])
+def test_common_wordings_of_each_signal(lexicon, category, text):
+    assert category in categories(text, lexicon)
+
+
+def test_tracking_as_a_feature_is_no_monitoring(lexicon):
+    assert "monitoring" not in categories("We track each driver's position every few seconds.", lexicon)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from coach.analysis.text import (Pattern, Sentence, Token, TokenIndex, compile_pattern, is_question, sentence_numbers,
-                                 split_sentences, starts_sentence, tokenize)
+from coach.analysis.text import (Pattern, Sentence, Token, TokenIndex, compile_pattern, expand_vocab, is_question,
+                                 sentence_numbers, split_sentences, starts_sentence, tokenize)
 from coach.errors import ConfigError
 from coach.lexicon import HERE as LEXICON_DIR, read_data
 from coach.records import Flag, Pause, PhaseSpan, Word
@@ -77,7 +77,10 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
     """Read and compile a phrase file; a malformed one is a :class:`ConfigError` naming the problem."""
     path = Path(path)
     data = read_data(path, "phrase lexicon")
-    vocab = data.pop("vocab", {})
+    try:
+        vocab = expand_vocab(data.pop("vocab", {}))
+    except KeyError as exc:
+        raise ConfigError(f"{path}: [vocab]: {exc}") from None
     categories = {}
     for name, spec in data.items():
         if name not in CATEGORIES:
@@ -109,7 +112,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ConfigError(f"{path}: category [{name}]: {exc}") from None
-    return Lexicon(categories, {k: tuple(v) for k, v in vocab.items()}, str(path))
+    return Lexicon(categories, vocab, str(path))
 
 
 def find_flags(

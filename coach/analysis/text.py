@@ -13,7 +13,11 @@ Pattern syntax (the lexicon's phrase lists use it):
 * ``*``         zero to three arbitrary tokens ("if * goes down");
 * ``{name}``    any entry of the named vocabulary list ("we'll use {tech}");
 * ``a|b``       either alternative, for one token ("is|it's obvious");
-* ``^``         (first) the match must begin a sentence or follow a pause.
+* ``^``         (first) the match must begin a sentence or follow a pause;
+* ``$``         (last) the match must end a sentence: punctuation or a pause follows.
+
+A vocabulary list may include another by naming it as an entry (``tech = ["{component}", "{product}"]``);
+:func:`expand_vocab` flattens such lists before patterns are compiled with them.
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ class Pattern:
     anchored: bool  # must begin a sentence
     fuzzy: bool  # more than one word: the phrase confirms a near-miss of one of them
     parts: tuple  # each: ("word", (alternatives...), comma) | ("gap",) | ("vocab", ((tokens...), ...))
+    closed: bool = False  # must end a sentence (checked by find, as anchored is)
 
     def find(self, tokens: Sequence[Token], index: TokenIndex | None = None) -> Iterator[tuple[int, int]]:
         """Every (first, last + 1) token span where the pattern matches.
@@ -158,8 +163,9 @@ class Pattern:
             if self.anchored and not starts_sentence(tokens, i):
                 continue
             end = self.match_at(tokens, i)
-            if end is not None:
-                yield i, end
+            if end is None or (self.closed and end < len(tokens) and not starts_sentence(tokens, end, lead_ins=False)):
+                continue
+            yield i, end
 
     def match_at(self, tokens: Sequence[Token], i: int) -> int | None:
         """End (exclusive) of a match beginning at token ``i``, or None."""
@@ -306,7 +312,8 @@ def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]], *, loose: b
     parts: list[tuple] = []
     words = source.lower().split()
     anchored = bool(words) and words[0] == "^"
-    for raw in words[1:] if anchored else words:
+    closed = bool(words) and words[-1] == "$"
+    for raw in words[int(anchored) : len(words) - int(closed)]:
         if raw == "*":
             parts.append(("gap",))
         elif raw.startswith("{") and raw.endswith("}"):
@@ -327,7 +334,26 @@ def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]], *, loose: b
     if not parts:
         raise ValueError(f"pattern {source!r} has no words")
     wordy = [p for p in parts if p[0] != "gap"]
-    return Pattern(source, anchored, loose or len(wordy) > 1, tuple(parts))
+    return Pattern(source, anchored, loose or len(wordy) > 1, tuple(parts), closed)
+
+
+def expand_vocab(vocab: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """The lists with each entry ``{name}`` replaced by the entries of list ``name`` (one level deep).
+
+    So a lexicon can name a part of a list on its own ("{product}") and the whole ("{tech}").
+    """
+    expanded = {}
+    for name, entries in vocab.items():
+        flat: list[str] = []
+        for entry in entries:
+            if entry.startswith("{") and entry.endswith("}"):
+                if entry[1:-1] not in vocab:
+                    raise KeyError(f"vocabulary {name!r} includes unknown list {entry}")
+                flat.extend(vocab[entry[1:-1]])
+            else:
+                flat.append(entry)
+        expanded[name] = tuple(flat)
+    return expanded
 
 
 def _words(text: str) -> list[str]:
