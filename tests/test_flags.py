@@ -92,6 +92,16 @@ def test_a_reason_before_the_choice_counts_only_in_its_sentence(lexicon):
     assert "unjustified_choice" not in categories("Since reads dominate, we'll put a cache in front.", lexicon)
 
 
+def test_an_alternative_weighs_the_choice_of_its_own_sentence_only(lexicon):
+    # "over" as a route is no alternative, and the next sentence weighs something else
+    assert "unjustified_choice" in categories(
+        "The events between the services go over Kafka. Instead of polling, the workers subscribe.", lexicon)
+    assert "unjustified_choice" not in categories("We'll use Kafka rather than RabbitMQ for the events.", lexicon)
+    assert "unjustified_choice" not in categories("I'd pick Kafka over RabbitMQ here.", lexicon)
+    # a reason may come in the sentence after the choice
+    assert "unjustified_choice" not in categories("We'll use Kafka. That way a slow consumer never blocks.", lexicon)
+
+
 def test_stacked_lead_ins_still_start_a_sentence(lexicon):
     assert "clarifying_question" in categories("Oh, um, wait, do the suggestions have to be personal?", lexicon)
     assert "clarifying_question" not in categories("The list shows what do the suggestions have to be.", lexicon)
@@ -107,6 +117,12 @@ def test_stuck_only_without_an_approach(lexicon):
     pause = Pause(stuck[6].end, stuck[7].start)
     assert "stuck" in [f.category for f in find_flags(stuck, [pause], load_lexicon())]
     assert "stuck" not in categories("I don't know, but my approach would be to shard by user.", lexicon)
+
+
+def test_stuck_with_an_adverb(lexicon):
+    stuck = words_from("Merging the edits, I honestly don't know how that works. Next the storage.", gaps={10: 9.0})
+    pause = Pause(stuck[9].end, stuck[10].start)
+    assert "stuck" in [f.category for f in find_flags(stuck, [pause], lexicon)]
 
 
 def test_hedge_yields_to_stuck_and_kind_of_question_is_no_hedge(lexicon):
@@ -180,6 +196,11 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("signpost", "So the main take away is that writes dominate."),
     ("signpost", "So the overall flow looks like this."),
     ("signpost", "If I have more time, I'd cover billing."),
+    ("signpost", "Before I sketch anything, I want to know who the users are."),
+    ("signpost", "I think I should ask a couple of questions first."),
+    ("signpost", "Let me dig into the matching service."),
+    ("signpost", "Now let me walk through the high level flow."),
+    ("signpost", "The interesting part is the fan out to followers."),
     ("think_aloud", "A tricky part is that clocks drift between hosts."),
     ("monitoring", "We'd track the queue depth per partition."),
     ("scaling", "When we grow past ten regions the directory becomes the limit."),
