@@ -159,6 +159,12 @@ def test_flags_quote_the_sentence_and_keep_times(lexicon):
     assert flag.start == words[1].start and flag.end == words[8].end
 
 
+def test_a_sentence_is_quoted_once_per_category(lexicon):
+    long = ("So storage isn't the hard part, the hard part is the burst at the top of the hour, when every "
+            "scheduler wakes at once and the queue, the executors and the database all see the same spike together.")
+    assert categories(long, lexicon).count("think_aloud") == 1
+
+
 def test_a_broken_lexicon_is_a_one_line_config_error(tmp_path):
     bad = tmp_path / "phrases.toml"
     bad.write_text("[filler\nphrases = ['um']\n")
@@ -201,6 +207,16 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("signpost", "Let me dig into the matching service."),
     ("signpost", "Now let me walk through the high level flow."),
     ("signpost", "The interesting part is the fan out to followers."),
+    ("signpost", "The piece I find most interesting is the matching."),
+    ("dismissive", "Search is the boring part, anybody can do that."),
+    ("hedge", "We shard by tenant, or something like that."),
+    ("think_aloud", "One way would be to precompute the feed for each follower."),
+    ("monitoring", "I'd watch the lag between due time and firing time."),
+    ("scaling", "A million writes at once would swamp a single leader."),
+    ("scaling", "When a node joins, the partitions rebalance across the ring."),
+    ("check_in", "Did I miss anything you wanted to see?"),
+    ("check_in", "Is this the kind of design you were looking for?"),
+    ("unjustified_choice", "The resizers could just be Lambda functions."),
     ("think_aloud", "A tricky part is that clocks drift between hosts."),
     ("monitoring", "We'd track the queue depth per partition."),
     ("scaling", "When we grow past ten regions the directory becomes the limit."),

@@ -88,6 +88,13 @@ def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     assert found.points[1, WRAP] >= options.announce_weight
 
 
+def test_closing_words_are_wrap_up_evidence():
+    words = words_from("So yeah, that's pretty much it. Did I miss anything big?")
+    tokens = tokenize(words)
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    assert found.points[0].argmax() == WRAP and found.points[1, WRAP] > 0
+
+
 def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():
     text = (
         "How many users do we have? Do we need search? "

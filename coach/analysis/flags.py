@@ -26,8 +26,8 @@ STRONG_CATEGORIES = (
 )
 CATEGORIES = WEAK_CATEGORIES + STRONG_CATEGORIES
 QUOTE_MAX_TOKENS = 20
-MIN_QUESTION_WORDS = 3
 """A quoted sentence reaches at most this far either side of the matched words."""
+MIN_QUESTION_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +154,14 @@ def find_flags(
         rival_sentences = {
             sentence_of[first] for other in lexicon.categories[name].yields_to for first, _ in spans.get(other, ())
         }
+        quoted = set()  # sentences quoted already: a second match in a long one would quote it again, cut elsewhere
         for first, end in found:
             if sentence_of[first] in rival_sentences:
                 continue
             if lexicon.categories[name].quote_sentence:
+                if sentence_of[first] in quoted:
+                    continue
+                quoted.add(sentence_of[first])
                 first, end = _sentence_bounds(tokens, first, end, max(0, first - QUOTE_MAX_TOKENS),
                                               min(len(tokens), end + QUOTE_MAX_TOKENS))
             flags.add(_flag(name, tokens, words, first, end))  # a set: two matches may quote one sentence
