@@ -88,11 +88,11 @@ def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     assert found.points[1, WRAP] >= options.announce_weight
 
 
-def test_closing_words_are_wrap_up_evidence():
+def test_closing_words_start_the_wrap_up():
     words = words_from("So yeah, that's pretty much it. Did I miss anything big?")
     tokens = tokenize(words)
     found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
-    assert found.points[0].argmax() == WRAP and found.points[1, WRAP] > 0
+    assert found.points[0].argmax() == WRAP and found.arrival[0, WRAP] > 0 and found.points[1, WRAP] > 0
 
 
 def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():
