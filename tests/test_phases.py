@@ -33,6 +33,15 @@ def test_a_sustained_return_to_requirements_is_kept():
     assert decode_phases(evidence(*rows), DecoderOptions()) == [HLD] * 5 + [REQ] * 3 + [DD] * 5
 
 
+def test_requirements_first_reached_late_are_no_return():
+    # a weak candidate opens with a few boxes, then asks their first questions: not a step back
+    rows = [(HLD, 1.0)] * 4 + [(REQ, 3)] * 3 + [(EST, 3)] * 2 + [(DD, 3)] * 4
+    assert decode_phases(evidence(*rows), DecoderOptions()) == [HLD] * 4 + [REQ] * 3 + [EST] * 2 + [DD] * 4
+    # after requirements were discussed, the same brief stretch back to them is a digression
+    rows = [(REQ, 3)] * 3 + [(HLD, 3)] * 4 + [(REQ, 1.0)] * 2 + [(HLD, 3)] * 4
+    assert decode_phases(evidence(*rows), DecoderOptions()) == [REQ] * 3 + [HLD] * 10
+
+
 def test_sentences_without_evidence_stay_in_the_current_phase():
     rows = [(REQ, 3)] * 2 + [(None, 0)] * 4 + [(EST, 4)] * 2
     labels = decode_phases(evidence(*rows), DecoderOptions())

@@ -180,34 +180,38 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
 
     A path also earns ``arrival[i, p]`` where it reaches phase p for the first time, at sentence i:
     only the first arrival, or a recap in the wrap-up could step back into the deep dive and
-    return to collect the wrap-up's bonus again. The decoder's state is therefore the pair
-    (current phase, furthest phase reached), and a first arrival is a step beyond the furthest.
+    return to collect the wrap-up's bonus again. Stepping back costs extra only as a return: a
+    candidate who opened with the design and then asks their first requirement question has not
+    gone back to requirements, they have reached them late. The decoder's state is therefore
+    (current phase, furthest phase reached, whether requirements were reached), and a first
+    arrival is a step beyond the furthest.
     """
     n, k = evidence.shape
     if n == 0:
         return []
     arrival = np.zeros_like(evidence) if arrival is None else arrival
-    cost = np.zeros((k, k))
-    for a in range(k):
-        for b in range(k):
-            if a != b:
-                if b < a:
-                    cost[a, b] = options.switch + options.backward * (1 if b == 0 else a - b)
-                else:
-                    cost[a, b] = options.switch + options.skip * (b - a - 1)
-    phase, furthest = np.divmod(np.arange(k * k), k)
-    valid = phase <= furthest
-    follows = valid[:, None] & valid[None, :] & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
-    transition = np.where(follows, -cost[phase[:, None], phase[None, :]], -np.inf)  # from state (rows) to (columns)
+    phase, furthest, asked = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), (False, True), indexing="ij"))
+    valid = (phase <= furthest) & (asked | (phase != 0))
+    stepped_back = phase[None, :] < phase[:, None]
+    returning = stepped_back & ((phase[None, :] != 0) | asked[:, None])
+    back_steps = np.where(phase[None, :] == 0, 1, phase[:, None] - phase[None, :])
+    forward_skips = np.maximum(phase[None, :] - phase[:, None] - 1, 0)
+    cost = np.where(phase[None, :] != phase[:, None], options.switch, 0.0)
+    cost = cost + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
+    follows = (valid[:, None] & valid[None, :]
+               & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
+               & (asked[None, :] == (asked[:, None] | (phase[None, :] == 0))))
+    transition = np.where(follows, -cost, -np.inf)  # from state (rows) to (columns)
     first_arrival = phase[None, :] > furthest[:, None]
     # Starting anywhere but requirements costs a little: most interviews open there.
     opening = np.where(phase == 0, 0.0, options.switch / 3)
-    score = np.where(valid & (phase == furthest), evidence[0, phase] + arrival[0, phase] - opening, -np.inf)
-    back = np.zeros((n, k * k), dtype=int)
+    starts = valid & (phase == furthest) & (asked == (phase == 0))
+    score = np.where(starts, evidence[0, phase] + arrival[0, phase] - opening, -np.inf)
+    back = np.zeros((n, len(phase)), dtype=int)
     for i in range(1, n):
         total = score[:, None] + transition + np.where(first_arrival, arrival[i, phase][None, :], 0.0)
         back[i] = np.argmax(total, axis=0)
-        score = total[back[i], np.arange(k * k)] + evidence[i, phase]
+        score = total[back[i], np.arange(len(phase))] + evidence[i, phase]
     path = [int(np.argmax(score))]
     for i in range(n - 1, 0, -1):
         path.append(int(back[i, path[-1]]))
