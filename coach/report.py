@@ -180,8 +180,10 @@ def _thinking_aloud(session: Session) -> list[Block]:
     rows = (
         ("speech", f"{clock(m['speech_s'])} ({m['speaking_ratio']:.0%} of the talk span)"),
         ("speaking rate", f"{m['words_per_minute']:.0f} words/min overall, {m['articulation_wpm']:.0f} while speaking"),
-        ("pauses of 2 s or more", f"{m['pause_count']}, {m['total_pause_s']:.0f} s in all, longest {m['longest_pause_s']:.1f} s"),
-        *((f"pauses per 10 min {key.replace('_', ' ')}", f"{n:g}") for key, n in m["pauses_per_10_min"].items()),
+        (f"pauses of {session.options.get('min_pause_s', 2.0):g} s or more",
+         f"{m['pause_count']}, {m['total_pause_s']:.0f} s in all, longest {m['longest_pause_s']:.1f} s"),
+        *((f"pauses per 10 min of {key.removeprefix('over_').removesuffix('s')} s or more", f"{n:.1f}")
+          for key, n in m["pauses_per_10_min"].items()),
     )
     blocks: list[Block] = [Heading(2, "Thinking out loud"), Table(("measure", "value"), rows)]
     if score:
