@@ -217,6 +217,18 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("check_in", "Did I miss anything you wanted to see?"),
     ("check_in", "Is this the kind of design you were looking for?"),
     ("unjustified_choice", "The resizers could just be Lambda functions."),
+    ("unjustified_choice", "Kafka for the audit events."),
+    ("unjustified_choice", "The thumbnails get made with a Spark job."),
+    ("buzzword", "It's all event driven, so it just flows."),
+    ("dismissive", "Auth is standard stuff."),
+    ("hedge", "I'd guess a thousand a second."),
+    ("check_in", "Would you rather I start with the feed?"),
+    ("failure_mode", "If the kiosk loses its network connection, it keeps a local list."),
+    ("monitoring", "I'd alert when the backlog passes a minute."),
+    ("scaling", "For more tenants we add more query nodes."),
+    ("signpost", "Okay, back to the write path."),
+    ("think_aloud", "Let's say ten thousand stores."),
+    ("tradeoff", "I'd keep one leader, even if it's slower to fail over."),
     ("think_aloud", "A tricky part is that clocks drift between hosts."),
     ("monitoring", "We'd track the queue depth per partition."),
     ("scaling", "When we grow past ten regions the directory becomes the limit."),
@@ -226,6 +238,11 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 ])
 def test_common_wordings_of_each_signal(lexicon, category, text):
     assert category in categories(text, lexicon)
+
+
+def test_a_claim_is_no_scaling_and_waving_monitoring_away_is_no_monitoring(lexicon):
+    assert categories("It's stateless, so it's super scalable.", lexicon) == ["buzzword"]
+    assert "monitoring" not in categories("Monitoring is the usual.", lexicon)
 
 
 def test_tracking_as_a_feature_is_no_monitoring(lexicon):
