@@ -17,7 +17,7 @@ import pytest
 from coach.audio import decode_blocks
 from coach.errors import ConfigError, DeviceError
 from coach.records import SAMPLE_RATE, SpeechRegion, Word
-from coach.transcribe import FILLER_PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _unwritten
+from coach.transcribe import FILLER_PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
 
 TOLERANCE_S = 0.3
 
@@ -150,6 +150,18 @@ def test_speech_the_prompted_decode_skips_is_decoded_again_without_the_prompt(tr
     prompts.clear()
     transcriber.transcribe(_chunk(audio, regions=[a, b]), draft=True)
     assert prompts == [FILLER_PROMPT]  # someone is waiting for a draft: one decode only
+
+
+def test_a_word_repeated_four_times_or_more_is_a_loop_and_dropped():
+    def raw(*texts):
+        return [_RawWord(f" {t}", i * 0.3, i * 0.3 + 0.25, 0.9) for i, t in enumerate(texts)]
+
+    looped = raw("we", "shard", "No,", "no,", "no,", "no,", "no.", "then")
+    assert [w.word.strip() for w in _drop_loops(looped)] == ["we", "shard", "then"]
+    spoken = raw("no,", "no,", "no,", "that", "is", "wrong")  # said three times: kept
+    assert _drop_loops(spoken) == spoken
+    stalling = raw("so", "uh,", "uh,", "uh,", "uh,", "the", "cache")  # a hesitation, however long: kept
+    assert _drop_loops(stalling) == stalling
 
 
 def test_unwritten_regions_are_long_ones_with_almost_no_words():
