@@ -106,6 +106,28 @@ def test_closing_words_start_the_wrap_up():
     assert found.points[0].argmax() == WRAP and found.arrival[0, WRAP] > 0 and found.points[1, WRAP] > 0
 
 
+def test_a_one_word_announcement_must_be_heard_as_said():
+    cues = load_phase_cues()
+    for text, announced in (("Now some sizing.", True), ("Then the song I posted.", False)):
+        tokens = tokenize(words_from(text))
+        found = sentence_evidence(tokens, split_sentences(tokens), cues)
+        assert (found.arrival[0, EST] > 0) == announced, text
+
+
+def test_a_short_announced_wrap_up_at_the_end_is_kept():
+    text = (
+        "How many users do we have? Do we need search? Let me do the back of the envelope math. "
+        "Ten million users times ten requests a day is about one thousand requests per second. "
+        "Let me sketch the high level design. Clients call an API gateway and the service writes to the database. "
+        "Let me deep dive into the schema. The primary key is the user id and we partition by region. "
+        "If a replica fails we fail over to another one, and retries are idempotent. "
+        "So yeah, that's pretty much it."
+    )
+    words = words_from(text)
+    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    assert spans[-1].phase == "wrap_up" and spans[-1].start == next(w.start for w in words if w.text == "So")
+
+
 def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved_on():
     text = (
         "How many users do we have? Do we need search? "

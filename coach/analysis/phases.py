@@ -90,8 +90,10 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     if unknown:
         raise ConfigError(f"{path}: unknown phase(s) {', '.join(sorted(unknown))} (known: {', '.join(PHASES)})")
     return PhaseCues(
-        announce={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
-        announce_within={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("announce_within", []))
+        # An announcement weighs as much as four topic words and places a phase's start: a one-word one
+        # ("sizing") must be heard as said, not as a near-miss ("song").
+        announce={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
+        announce_within={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce_within", []))
                          for p in PHASES},
         cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
         weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
@@ -237,7 +239,7 @@ def find_phases(
     points_somewhere = found.points.sum(axis=1, keepdims=True) > 0
     evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s) * points_somewhere
     labels = decode_phases(evidence, cues.decoder, found.arrival)
-    labels = _fold_short_spans(labels, sentences, evidence, cues.decoder)
+    labels = _fold_short_spans(labels, sentences, found.points, evidence, cues.decoder)
     starts = [0.0]
     names = [PHASES[labels[0]]]
     for i in range(1, len(sentences)):
@@ -247,13 +249,14 @@ def find_phases(
     return _spans(names, starts, duration_s, speech)
 
 
-def _fold_short_spans(labels: list[int], sentences: Sequence[Sentence], evidence: np.ndarray,
+def _fold_short_spans(labels: list[int], sentences: Sequence[Sentence], points: np.ndarray, evidence: np.ndarray,
                       options: DecoderOptions) -> list[int]:
     """Give a short, weakly evidenced span to the neighbour that explains its sentences best.
 
-    A span survives when it is long enough, or when its own evidence adds up
-    to at least one announcement's worth (three requirement questions in a
-    row are a requirements phase, however quickly asked).
+    A span survives when it is long enough, or when what was said in it (``points``, before the
+    plan's prior is added) adds up to at least one announcement's worth: three requirement
+    questions in a row are a requirements phase, however quickly asked, and so is a closing
+    "that's pretty much it" whatever the plan expected there.
     """
     labels = list(labels)
     changed = True
@@ -263,7 +266,7 @@ def _fold_short_spans(labels: list[int], sentences: Sequence[Sentence], evidence
         for r, (lo, hi) in enumerate(runs):
             length = sentences[hi - 1].end_s - sentences[lo].start_s
             phase = labels[lo]
-            supported = evidence[lo:hi, phase].sum() >= options.announce_weight
+            supported = points[lo:hi, phase].sum() >= options.announce_weight
             if length >= options.min_span_s or supported or len(runs) == 1:
                 continue
             neighbours = [labels[runs[r - 1][0]]] if r > 0 else []
