@@ -256,3 +256,4 @@ def test_a_claim_is_no_scaling_and_waving_monitoring_away_is_no_monitoring(lexic
 
 def test_tracking_as_a_feature_is_no_monitoring(lexicon):
     assert "monitoring" not in categories("We track each driver's position every few seconds.", lexicon)
+    assert "monitoring" not in categories("An alerting service checks each pump's thresholds.", lexicon)
