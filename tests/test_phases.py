@@ -15,6 +15,13 @@ from words import words_from
 REQ, EST, HLD, DD, WRAP = range(5)
 
 
+def spoken_phases(text):
+    """The words of ``text`` said in one breath, and the phases found in them (a second of silence after)."""
+    words = words_from(text)
+    return words, find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1,
+                              cues=load_phase_cues())
+
+
 def evidence(*rows):
     out = np.zeros((len(rows), 5))
     for i, (phase, points) in enumerate(rows):
@@ -123,8 +130,7 @@ def test_a_short_announced_wrap_up_at_the_end_is_kept():
         "If a replica fails we fail over to another one, and retries are idempotent. "
         "So yeah, that's pretty much it."
     )
-    words = words_from(text)
-    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    words, spans = spoken_phases(text)
     assert spans[-1].phase == "wrap_up" and spans[-1].start == next(w.start for w in words if w.text == "So")
 
 
@@ -135,8 +141,7 @@ def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved
         "Okay, thank you. Got it, noted. Alright, that helps a lot. "
         "Ten million users times ten requests a day is about one thousand requests per second."
     )
-    words = words_from(text)
-    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    words, spans = spoken_phases(text)
     numbers = next(w.start for w in words if w.text == "Ten")
     assert [(s.phase, s.start) for s in spans] == [("requirements", 0.0), ("estimation", numbers)]
 
@@ -152,8 +157,7 @@ def test_find_phases_on_a_spoken_order():
         "If a replica fails we fail over to another one. "
         "To summarize, the main trade-off was consistency against latency. If I had more time I'd add search."
     )
-    words = words_from(text)
-    spans = find_phases(words, [SpeechRegion(0, words[-1].end)], duration_s=words[-1].end + 1, cues=load_phase_cues())
+    words, spans = spoken_phases(text)
     assert [s.phase for s in spans] == list(PHASES)
     assert spans[0].start == 0.0 and spans[-1].end == pytest.approx(words[-1].end + 1)
     assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
