@@ -93,6 +93,10 @@ def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_sta
     options = DecoderOptions()
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival
     assert found.points[1, DD] - found.points[0, DD] == options.announce_weight - options.cue_weight
+    # the answer given, the sentence after the proposal may start the phase, with half the bonus
+    tokens = tokenize(words_from("Does that work before I go deeper? When two bids arrive together, the first wins."))
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival / 2
 
 
 def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():

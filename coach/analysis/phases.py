@@ -121,7 +121,8 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     for n, s in enumerate(sentences):
         owner[s.first : s.end] = n
     # "Should I dig into conflicts next?" proposes the next phase: the phase begins when the answer
-    # has been given, so an announcement asked as a question weighs as one topic word and starts nothing.
+    # has been given, so an announcement asked as a question weighs as one topic word, and it is the
+    # sentence after it that may start the phase, with half the bonus (the answer may be no).
     asks = [is_question(tokens[s.first : s.end]) for s in sentences]
     for p, phase in enumerate(PHASES):
         weighted = (
@@ -137,8 +138,10 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                 for first, _ in pattern.find(tokens, index):
                     n = owner[first]
                     evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
-                    if opens and not asks[n]:
-                        arrival[n, p] = cues.decoder.announce_arrival
+                    starts_at = n + 1 if asks[n] else n
+                    if opens and starts_at < len(sentences):
+                        bonus = cues.decoder.announce_arrival / (2 if asks[n] else 1)
+                        arrival[starts_at, p] = max(arrival[starts_at, p], bonus)
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
