@@ -213,6 +213,19 @@ def test_voices_as_loud_as_the_noise_are_found_per_band(noise):
         assert run(audio, options=VadOptions(noisy_voiced_fraction=2.0)) == []
 
 
+def test_in_noise_the_bands_must_rise_above_their_typical_level_not_only_their_floor():
+    # Dropouts put every band's floor far under white noise at 0 dB SNR: over its
+    # floor alone, the noise itself would be speech from the first dropout on.
+    speech_rms = float(np.sqrt(np.mean(np.concatenate([b for _, b in NOISY_SCENE]) ** 2)))
+    noise = coloured(12.0, speech_rms, 0)
+    for start in np.arange(0.5, 12.0, 2.0):
+        noise[int(start * SR) : int((start + 0.05) * SR)] *= 0.03
+    audio = place(12.0, NOISY_SCENE) + noise
+    assert_regions(run(audio), NOISY_TRUTH, tolerance=0.06)
+    [everything] = run(audio, options=VadOptions(band_noise_gate_db=0.0))
+    assert everything.end == pytest.approx(12.0)
+
+
 @pytest.mark.parametrize("block", [1, 37, 16000])
 def test_block_size_does_not_change_the_result(block):
     audio = place(10.0, SCENE) + white(10.0, 0.002)
@@ -271,7 +284,7 @@ def test_detect_speech_over_blocks_matches_push():
     assert list(detect_speech(blocks)) == run(audio)
 
 
-@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01), dict(noise_percentile=101.0), dict(min_periodicity=1.5), dict(noisy_voiced_fraction=-0.1)])
+@pytest.mark.parametrize("bad", [dict(aggressiveness=4), dict(frame_ms=25), dict(gate_db=9.0, min_silence_s=0.0), dict(band_hz=(4000.0, 300.0)), dict(max_below_peak_db=-1.0), dict(min_burst_s=-0.01), dict(noise_percentile=101.0), dict(min_periodicity=1.5), dict(noisy_voiced_fraction=-0.1), dict(band_noise_percentile=-5.0)])
 def test_bad_options_are_refused(bad):
     with pytest.raises(ConfigError):
         VadOptions(**bad)
