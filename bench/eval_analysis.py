@@ -90,14 +90,16 @@ def flag_matches(session: Session, truth: dict) -> dict[str, list[int]]:
     return counts
 
 
+def utterance_words(utterance: dict) -> list[Word]:
+    """A ground-truth utterance's script words, spread evenly over its time (the truth has no word times)."""
+    texts = utterance["text"].split()
+    step = (utterance["end"] - utterance["start"]) / max(len(texts), 1)
+    return [Word(utterance["start"] + i * step, utterance["start"] + (i + 1) * step, text, 1.0) for i, text in enumerate(texts)]
+
+
 def script_text_analysis(truth: dict) -> InterviewAnalysis:
-    """The analysis of the script's own words, each utterance's words spread evenly over its time."""
-    words = []
-    for utterance in truth["utterances"]:
-        texts = utterance["text"].split()
-        step = (utterance["end"] - utterance["start"]) / len(texts)
-        words += [Word(utterance["start"] + i * step, utterance["start"] + (i + 1) * step, text, 1.0)
-                  for i, text in enumerate(texts)]
+    """The analysis of the script's own words, as if the recogniser had heard every one."""
+    words = [w for utterance in truth["utterances"] for w in utterance_words(utterance)]
     speech = [SpeechRegion(u["start"], u["end"]) for u in truth["utterances"]]
     return analyze_interview(words=words, speech=speech, pauses=find_pauses(speech), duration_s=truth["duration"],
                              talk_span_s=speech[-1].end - speech[0].start)

@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 from coach.analysis.flags import STRONG_CATEGORIES  # noqa: E402
 from coach.analysis.interview import InterviewOptions, analyze_interview  # noqa: E402
 from coach.records import Pause, SpeechRegion, Word  # noqa: E402
+from eval_analysis import utterance_words  # noqa: E402
 
 SHARED_MOCK = REPO.parent / "shared" / "audio" / "mock"
 OURS = REPO / "bench" / "out"
@@ -84,19 +85,16 @@ def labelled_sentences(truth_path: Path, options: InterviewOptions) -> list[Labe
     words: list[Word] = []
     spans = []  # per sentence: (utterance, text, start of first word, end of last word, character range in utterance)
     for utterance in truth["utterances"]:
-        tokens = utterance["text"].split()
-        step = (utterance["end"] - utterance["start"]) / max(len(tokens), 1)
-        utterance_words = [Word(utterance["start"] + n * step, utterance["start"] + (n + 0.8) * step, token, 0.9)
-                           for n, token in enumerate(tokens)]
+        said = utterance_words(utterance)
         offset, n_word = 0, 0
         for text in _SENTENCE_END.split(utterance["text"].strip()):
             first = utterance["text"].index(text, offset)
             offset = first + len(text)
             n = len(text.split())
-            spans.append((utterance, text, utterance_words[n_word].start, utterance_words[n_word + n - 1].end,
+            spans.append((utterance, text, said[n_word].start, said[n_word + n - 1].end,
                           first, offset))
             n_word += n
-        words += utterance_words
+        words += said
     speech = [SpeechRegion(u["start"], u["end"]) for u in truth["utterances"]]
     pauses = [Pause(a.end, b.start) for a, b in itertools.pairwise(speech)]
     flags = analyze_interview(words=words, speech=speech, pauses=pauses, duration_s=truth["duration"],

@@ -11,6 +11,7 @@ sample-exact. faster-whisper's objects stay inside this module; callers get
 from __future__ import annotations
 
 import bisect
+import itertools
 import dataclasses
 import logging
 import math
@@ -510,18 +511,14 @@ def _drop_loops(words: list[_RawWord]) -> list[_RawWord]:
     The speech under a dropped run is left without words, so a prompted decode tries it again
     without the prompt (see :func:`_unwritten`).
     """
-    keys = [_normalise(w.word) for w in words]
-    keep = [True] * len(words)
-    i = 0
-    while i < len(words):
-        j = i + 1
-        while j < len(words) and keys[j] == keys[i]:
-            j += 1
-        if keys[i] and keys[i] not in HESITATIONS and j - i >= LOOP_MIN_REPEATS:
-            keep[i:j] = [False] * (j - i)
-            log.debug("dropped a repetition loop %r", "".join(w.word for w in words[i:j]))
-        i = j
-    return [w for w, k in zip(words, keep) if k]
+    kept: list[_RawWord] = []
+    for key, group in itertools.groupby(words, key=lambda w: _normalise(w.word)):
+        run = list(group)
+        if key and key not in HESITATIONS and len(run) >= LOOP_MIN_REPEATS:
+            log.debug("dropped a repetition loop %r", "".join(w.word for w in run))
+        else:
+            kept += run
+    return kept
 
 
 def _map_word(w: _RawWord, pieces: list[_Piece]) -> Word | None:
