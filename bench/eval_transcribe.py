@@ -122,14 +122,14 @@ def main() -> None:
     base = TranscriberOptions(device="cpu")
     variants = {
         "ours, no prompt": replace(base, keep_fillers=False),
-        "ours, filler prompt": base,
+        "ours, prompted": base,
     }
     transcribers = {name: Transcriber(o) for name, o in variants.items()}
-    model_path = transcribers["ours, filler prompt"].info.path
+    model_path = transcribers["ours, prompted"].info.path
     plain = WhisperModel(model_path, device="cpu", compute_type="int8")
     systems = {"plain faster-whisper": lambda a: plain_whisper(plain, a)} | {
         name: (lambda a, t=tr: ours(t, a)) for name, tr in transcribers.items()
-    } | {"coach pipeline (our VAD)": lambda a: through_pipeline(transcribers["ours, filler prompt"], a)}
+    } | {"coach pipeline (our VAD)": lambda a: through_pipeline(transcribers["ours, prompted"], a)}
 
     # --- fillers + WER on MFA clips (each whole file one region, and through the whole pipeline) ---
     real = args.audio / "real"
@@ -185,8 +185,8 @@ def main() -> None:
         runs[f"{name}, beam {tr.options.beam_size}"] = lambda t=tr: ours(t, audio, truth)
     for beam in sorted({1, 2, 3, 5} - {base.beam_size}):
         tr = Transcriber(replace(base, beam_size=beam))
-        runs[f"ours, filler prompt, beam {beam}"] = lambda t=tr: ours(t, audio, truth)
-    runs["coach pipeline (our VAD)"] = lambda: through_pipeline(transcribers["ours, filler prompt"], audio)
+        runs[f"ours, prompted, beam {beam}"] = lambda t=tr: ours(t, audio, truth)
+    runs["coach pipeline (our VAD)"] = lambda: through_pipeline(transcribers["ours, prompted"], audio)
     # Interleave repeats so load from other jobs hits every system alike; keep the fastest.
     best: dict[str, float] = {}
     text: dict[str, str] = {}

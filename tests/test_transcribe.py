@@ -17,7 +17,7 @@ import pytest
 from coach.audio import decode_blocks
 from coach.errors import ConfigError, DeviceError
 from coach.records import SAMPLE_RATE, SpeechRegion, Word
-from coach.transcribe import FILLER_PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
+from coach.transcribe import PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
 
 TOLERANCE_S = 0.3
 
@@ -143,13 +143,13 @@ def test_speech_the_prompted_decode_skips_is_decoded_again_without_the_prompt(tr
     monkeypatch.setattr(transcriber, "_decode", skips_the_second)
     words = transcriber.transcribe(_chunk(audio, regions=[a, b]))
     text = " ".join(w.text for w in words).lower()
-    assert prompts == [FILLER_PROMPT, None]
+    assert prompts == [PROMPT, None]
     assert "load" in text and "cache in front of the database" in text
     assert text.count("load") == 1  # the first sentence is not written twice
     assert all(x.start <= y.start for x, y in zip(words, words[1:]))
     prompts.clear()
     transcriber.transcribe(_chunk(audio, regions=[a, b]), draft=True)
-    assert prompts == [FILLER_PROMPT]  # someone is waiting for a draft: one decode only
+    assert prompts == [PROMPT]  # someone is waiting for a draft: one decode only
 
 
 def test_a_word_repeated_four_times_or_more_is_a_loop_and_dropped():
