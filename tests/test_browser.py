@@ -25,13 +25,15 @@ def wait_for(driver, condition, timeout_s=120.0, what="the page"):
 
 
 def act(action, attempts=10):
-    """Do ``action``, again if Streamlit re-rendered the element under it (a rerun replaces the DOM)."""
-    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+    """Do ``action``, again if Streamlit re-rendered the element under it (a rerun replaces the DOM) or
+    has not laid it out yet (a data grid's cells exist a moment before they can be clicked)."""
+    from selenium.common.exceptions import (ElementClickInterceptedException, ElementNotInteractableException,
+                                            StaleElementReferenceException)
 
     for attempt in range(attempts):
         try:
             return action()
-        except (StaleElementReferenceException, ElementClickInterceptedException):
+        except (StaleElementReferenceException, ElementClickInterceptedException, ElementNotInteractableException):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.3)
