@@ -38,6 +38,20 @@ def test_a_vocabulary_may_include_another():
         expand_vocab({"tech": ["{products}"]})
 
 
+def test_a_comma_before_a_word_must_end_a_clause():
+    pattern = compile_pattern(",so", {})
+    assert list(pattern.find(tokenize(words_from("Pages are a hundred kilobytes, so bandwidth is the limit."))))
+    assert not list(pattern.find(tokenize(words_from("Okay, so bandwidth is the limit."))))  # a lead-in
+    assert not list(pattern.find(tokenize(words_from("Pages are small so bandwidth is fine."))))
+
+
+def test_an_inference_is_thinking_aloud_unless_it_weighs_a_trade_off_or_claims_a_buzzword(lexicon):
+    assert "think_aloud" in categories("The push carries no data, so going through Apple is fine.", lexicon)
+    assert "think_aloud" not in categories("Right, so there is a priority difference.", lexicon)
+    assert "think_aloud" not in categories("It's stateless, so it's super scalable.", lexicon)
+    assert "think_aloud" not in categories("SQS is simpler, but it makes replay harder, so I'd take Kafka.", lexicon)
+
+
 def test_patterns_survive_asr_spelling():
     pattern = compile_pattern("rate limiter", {})
     assert list(pattern.find(tokenize(words_from("we need a right limiter here")))) == [(3, 5)]

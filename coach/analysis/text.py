@@ -10,6 +10,8 @@ Pattern syntax (the lexicon's phrase lists use it):
 * ``word``      one token, matched robustly as above (short words exactly);
 * ``word,``     the token must be followed by a comma in the transcript
                 ("like," the filler, not "looks like");
+* ``,word``     the token must follow a comma that ends a clause: not a lead-in's
+                ("..., so bandwidth is the limit", not "okay, so");
 * ``*``         zero to three arbitrary tokens ("if * goes down");
 * ``{name}``    any entry of the named vocabulary list ("we'll use {tech}");
 * ``a|b``       either alternative, for one token ("is|it's obvious");
@@ -149,7 +151,7 @@ class Pattern:
     source: str
     anchored: bool  # must begin a sentence
     fuzzy: bool  # more than one word: the phrase confirms a near-miss of one of them
-    parts: tuple  # each: ("word", (alternatives...), comma) | ("gap",) | ("vocab", ((tokens...), ...))
+    parts: tuple  # each: ("word", (alternatives...), comma, comma_before) | ("gap",) | ("vocab", ((tokens...), ...))
     closed: bool = False  # must end a sentence (checked by find, as anchored is)
 
     def find(self, tokens: Sequence[Token], index: TokenIndex | None = None) -> Iterator[tuple[int, int]]:
@@ -193,9 +195,9 @@ class Pattern:
                     return end
             return None
         if kind == "word":
-            _, alternatives, comma = self.parts[part]
+            _, alternatives, comma, comma_before = self.parts[part]
             if i < len(tokens) and any(tokens_match(a, tokens[i], self.fuzzy) for a in alternatives):
-                if comma and not tokens[i].comma_after:
+                if (comma and not tokens[i].comma_after) or (comma_before and not _ends_clause(tokens, i - 1)):
                     return None
                 return self._match_at(tokens, i + 1, part + 1)
             return None
@@ -207,6 +209,11 @@ class Pattern:
                 if end is not None:
                     return end
         return None
+
+
+def _ends_clause(tokens: Sequence[Token], i: int) -> bool:
+    """Does token ``i`` end a clause: a comma follows it, and it is not a lead-in ("okay, so")?"""
+    return i >= 0 and tokens[i].comma_after and tokens[i].text not in LEAD_INS
 
 
 LEAD_INS = frozenset("and so okay ok um uh hmm then now but well right oh wait actually alright yeah".split())
@@ -323,14 +330,15 @@ def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]], *, loose: b
             entries = sorted((tuple(_words(e)) for e in vocab[name]), key=len, reverse=True)
             parts.append(("vocab", tuple(e for e in entries if e)))
         else:
-            comma = raw.endswith(",")
-            alternatives = tuple(w for alt in raw.rstrip(",").split("|") for w in _words(alt)[:1])
+            comma, comma_before = raw.endswith(","), raw.startswith(",")
+            raw = raw.strip(",")
+            alternatives = tuple(w for alt in raw.split("|") for w in _words(alt)[:1])
             # multi-token alternatives ("trade-off") expand into consecutive words
-            words = _words(raw.rstrip(",").split("|")[0])
+            words = _words(raw.split("|")[0])
             if len(words) > 1 and "|" not in raw:
-                parts.extend(("word", (w,), False) for w in words[:-1])
-                alternatives = (words[-1],)
-            parts.append(("word", alternatives, comma))
+                parts.extend(("word", (w,), False, comma_before and n == 0) for n, w in enumerate(words[:-1]))
+                alternatives, comma_before = (words[-1],), False
+            parts.append(("word", alternatives, comma, comma_before))
     if not parts:
         raise ValueError(f"pattern {source!r} has no words")
     wordy = [p for p in parts if p[0] != "gap"]
