@@ -83,10 +83,16 @@ def test_upload_analyse_review_compare_export(coach_home, capsys):
         shot(driver, "review")
 
         # selecting a flag's row plays the recording from that moment
-        cell = css(driver, '[data-testid="glide-cell-1-1"]')
-        if cell:
-            act(lambda: ActionChains(driver).move_to_element(
-                css(driver, '[data-testid="glide-cell-1-1"]')[0]).click().perform())
+        if css(driver, '[data-testid="glide-cell-1-1"]'):  # the grid has a first row
+            def click_first_row():
+                # The grid draws its rows on a canvas; its cell elements are for screen readers and may have
+                # no size yet, so the click goes to where the first row is drawn, under the header.
+                grid = css(driver, '[data-testid="stDataFrame"]')[0]
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", grid)
+                width, height = grid.size["width"], grid.size["height"]
+                ActionChains(driver).move_to_element_with_offset(grid, 80 - width // 2, 52 - height // 2).click().perform()
+
+            act(click_first_row)
             try:
                 wait_for(driver, lambda: "Playing from" in driver.page_source, 10, "the player to seek")
             except AssertionError:
