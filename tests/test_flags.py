@@ -52,6 +52,12 @@ def test_an_inference_is_thinking_aloud_unless_it_weighs_a_trade_off_or_claims_a
     assert "think_aloud" not in categories("SQS is simpler, but it makes replay harder, so I'd take Kafka.", lexicon)
 
 
+def test_a_contrast_is_a_trade_off_only_when_its_sentence_names_a_cost(lexicon):
+    assert "tradeoff" in categories("Locking is easier to reason about, but hot rows make guests queue.", lexicon)
+    assert "tradeoff" in categories("It doubles the query load, but a crash never loses a page.", lexicon)
+    assert "tradeoff" not in categories("I thought about it, but let's keep going with the design.", lexicon)
+
+
 def test_patterns_survive_asr_spelling():
     pattern = compile_pattern("rate limiter", {})
     assert list(pattern.find(tokenize(words_from("we need a right limiter here")))) == [(3, 5)]

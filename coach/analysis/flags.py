@@ -57,6 +57,9 @@ class CategoryRules:
     outside_phases: tuple[str, ...] = ()
     before_silence: tuple[Pattern, ...] = ()
     """Patterns that count only before a silence, or where the sentence ends ("I don't know.")."""
+    conditional: tuple[tuple[Pattern, Guard], ...] = ()
+    """Patterns that count only when one of their guard's patterns occurs near them: a "but" weighs a
+    trade-off only in a sentence that names a cost or a benefit."""
     pause_after_s: float | None = None
     pause_within_s: float = 0.0
     yields_to: tuple[str, ...] = ()
@@ -91,19 +94,14 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
                 label=spec.get("label", name.replace("_", " ")),
                 signal=spec.get("signal", "weak" if name in WEAK_CATEGORIES else "strong"),
                 patterns=tuple(compile_pattern(p, vocab) for p in spec.get("phrases", [])),
-                guards=tuple(
-                    Guard(
-                        patterns=tuple(compile_pattern(p, vocab) for p in guard["patterns"]),
-                        before=int(guard.get("before", 0)),
-                        after=int(guard.get("after", 0)),
-                        same_sentence=bool(guard.get("same_sentence", False)),
-                        inside=bool(guard.get("inside", False)),
-                    )
-                    for guard in spec.get("unless", [])
-                ),
+                guards=tuple(_guard(guard, "patterns", vocab) for guard in spec.get("unless", [])),
                 outside=tuple(compile_pattern(p, vocab) for p in spec.get("phrases_outside", [])),
                 outside_phases=tuple(spec.get("outside", [])),
                 before_silence=tuple(compile_pattern(p, vocab) for p in spec.get("before_silence", [])),
+                conditional=tuple(
+                    (compile_pattern(p, vocab), _guard(group, "near", vocab))
+                    for group in spec.get("when", []) for p in group["phrases"]
+                ),
                 pause_after_s=spec.get("pause_after"),
                 pause_within_s=float(spec.get("pause_within", 0.0)),
                 yields_to=tuple(spec.get("yields_to", [])),
@@ -113,6 +111,17 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> Lexicon:
         except (KeyError, ValueError, TypeError) as exc:
             raise ConfigError(f"{path}: category [{name}]: {exc}") from None
     return Lexicon(categories, vocab, str(path))
+
+
+def _guard(spec: dict, key: str, vocab: dict[str, tuple[str, ...]]) -> Guard:
+    """A :class:`Guard` from its lexicon table, whose patterns are listed under ``key``."""
+    return Guard(
+        patterns=tuple(compile_pattern(p, vocab) for p in spec[key]),
+        before=int(spec.get("before", 0)),
+        after=int(spec.get("after", 0)),
+        same_sentence=bool(spec.get("same_sentence", False)),
+        inside=bool(spec.get("inside", False)),
+    )
 
 
 def find_flags(
@@ -132,12 +141,15 @@ def find_flags(
     for rules in lexicon.categories.values():
         found = []
         excluded = [p for p in phases if p.phase in rules.outside_phases]
-        kinds = ([(p, "anywhere") for p in rules.patterns] + [(p, "outside") for p in rules.outside]
-                 + [(p, "before_silence") for p in rules.before_silence])
-        for pattern, kind in kinds:
+        kinds = ([(p, "anywhere", None) for p in rules.patterns] + [(p, "outside", None) for p in rules.outside]
+                 + [(p, "before_silence", None) for p in rules.before_silence]
+                 + [(p, "when", near) for p, near in rules.conditional])
+        for pattern, kind, near in kinds:
             needs_silence = kind == "before_silence"
             for first, end in pattern.find(tokens, index):
                 if _guarded(tokens, first, end, rules.guards, index):
+                    continue
+                if near is not None and not _guarded(tokens, first, end, (near,), index):
                     continue
                 if kind == "outside" and any(p.start <= tokens[first].start < p.end for p in excluded):
                     continue
