@@ -32,7 +32,8 @@ MIN_QUESTION_WORDS = 3
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """Drop a match when one of ``patterns`` occurs within ``before``/``after`` tokens of it.
+    """Patterns looked for within ``before``/``after`` tokens of a match: an ``unless`` guard drops the
+    match when one occurs there, a ``when`` group's ``near`` keeps it only then.
 
     ``inside``: the matched words themselves count too, for words that a pattern's gap may have
     swallowed ("we don't need Kafka" is no choice of Kafka).
@@ -147,9 +148,9 @@ def find_flags(
         for pattern, kind, near in kinds:
             needs_silence = kind == "before_silence"
             for first, end in pattern.find(tokens, index):
-                if _guarded(tokens, first, end, rules.guards, index):
+                if _occurs_near(tokens, first, end, rules.guards, index):
                     continue
-                if near is not None and not _guarded(tokens, first, end, (near,), index):
+                if near is not None and not _occurs_near(tokens, first, end, (near,), index):
                     continue
                 if kind == "outside" and any(p.start <= tokens[first].start < p.end for p in excluded):
                     continue
@@ -180,7 +181,8 @@ def find_flags(
     return sorted(flags, key=lambda f: (f.start, f.category))
 
 
-def _guarded(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Guard], index: TokenIndex) -> bool:
+def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Guard], index: TokenIndex) -> bool:
+    """Does a pattern of one of ``guards`` occur within its window around the match [first, end)?"""
     for guard in guards:
         lo, hi = max(0, first - guard.before), min(len(tokens), end + guard.after)
         if guard.same_sentence:
