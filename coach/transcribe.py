@@ -11,8 +11,8 @@ sample-exact. faster-whisper's objects stay inside this module; callers get
 from __future__ import annotations
 
 import bisect
-import itertools
 import dataclasses
+import itertools
 import logging
 import math
 import os

@@ -148,9 +148,9 @@ def find_flags(
         for pattern, kind, near in kinds:
             needs_silence = kind == "before_silence"
             for first, end in pattern.find(tokens, index):
-                if _occurs_near(tokens, first, end, rules.guards, index):
+                if _occurs_near(tokens, first, end, rules.guards):
                     continue
-                if near is not None and not _occurs_near(tokens, first, end, (near,), index):
+                if near is not None and not _occurs_near(tokens, first, end, (near,)):
                     continue
                 if kind == "outside" and any(p.start <= tokens[first].start < p.end for p in excluded):
                     continue
@@ -181,7 +181,7 @@ def find_flags(
     return sorted(flags, key=lambda f: (f.start, f.category))
 
 
-def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Guard], index: TokenIndex) -> bool:
+def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence[Guard]) -> bool:
     """Does a pattern of one of ``guards`` occur within its window around the match [first, end)?"""
     for guard in guards:
         lo, hi = max(0, first - guard.before), min(len(tokens), end + guard.after)
