@@ -280,3 +280,14 @@ def test_tracking_as_a_feature_is_no_monitoring(lexicon):
     # "percentage" is one letter-pair from "percentile" but no measure of the system
     assert "monitoring" not in categories("Each hotel can set a small overbooking percentage.", lexicon)
     assert "monitoring" in categories("We keep the ninety-ninth percentile of checkout under a second.", lexicon)
+
+
+def test_an_eight_letter_word_alone_is_matched_only_as_itself(lexicon):
+    # "sharing" is one letter from "sharding", and a real word in its own right
+    assert "scaling" not in categories("Private folders only for now, sharing comes later.", lexicon)
+    assert "scaling" in categories("Sharding by user keeps each vault on one node.", lexicon)
+
+
+def test_logs_as_data_are_no_monitoring(lexicon):
+    assert "monitoring" not in categories("Storage nodes cut compressed logs and ship old ones to object storage.", lexicon)
+    assert "monitoring" in categories("We'd ship the logging to a central store for the on call engineer.", lexicon)
