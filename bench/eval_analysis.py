@@ -42,9 +42,11 @@ from coach.analysis.interview import InterviewAnalysis, analyze_interview  # noq
 from coach.analysis.pauses import find_pauses  # noqa: E402
 from coach.records import SpeechRegion, Word  # noqa: E402
 from coach.session import Session  # noqa: E402
+from coach.voices import candidate_share  # noqa: E402
 
 SHARED_MOCK = REPO.parent / "shared" / "audio" / "mock"
 OURS = REPO / "bench" / "out"
+SCRIPTS = REPO / "bench" / "scripts"
 TOLERANCE_S = 1.0
 BLIND = ("s6_game_leaderboard_weak", "s7_web_crawler_mixed", "s8_ride_dispatch_mixed", "s9_video_transcoding_weak",
          "s10_job_scheduler_strong", "s11_parking_reservation_mixed", "s12_online_chess_weak",
@@ -107,12 +109,23 @@ def script_text_analysis(truth: dict) -> InterviewAnalysis:
                              talk_span_s=speech[-1].end - speech[0].start)
 
 
+def has_interviewer(audio: Path) -> bool:
+    """Whether the mock's script says it has an interviewer's lines ("# interviewer: VOICE; ..."), as a user
+    who uploads an interview knows and tells coach (--interviewer)."""
+    for script in (audio.with_suffix(".txt"), SCRIPTS / f"{audio.stem}.txt"):
+        if script.exists():
+            return any(line.startswith("# interviewer:") for line in script.read_text().splitlines())
+    return False
+
+
 def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Session:
     if sessions is not None:
         session = Session.from_json(json.loads((sessions / f"{audio.stem}.json").read_text()))
+        said, speaking, _ = candidate_share(session.words, session.speech, (), session.voices)
         analysis = analyze_interview(
-            words=session.words,
-            speech=session.speech,
+            words=said,
+            conversation=session.words,
+            speech=speaking,
             pauses=session.pauses,
             duration_s=session.source.duration_s,
             talk_span_s=session.metrics["talk_span_s"],
@@ -121,8 +134,9 @@ def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Sessi
                           "phases": analysis.phases, "flags": analysis.flags, "feedback": analysis.feedback})
     out = (save or Path("/tmp")) / f"{audio.stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress", "--no-save"],
-                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    told = ["--interviewer"] if has_interviewer(audio) else []
+    subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress", "--no-save",
+                    *told], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return Session.from_json(json.loads(out.read_text()))
 
 

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     interview.add_argument("--plan", default="auto", choices=["auto", "45", "60"], help="time plan to compare against (default: the nearer plan, scaled to the session)")
     interview.add_argument("--marks", metavar="MARKS", help="your own phase marks, e.g. 0:00=requirements,5:10=estimation, or a file of them")
     interview.add_argument("--problem", metavar="NAME", help="the problem you practised (e.g. rate-limiter), to check its key points")
+    interview.add_argument("--interviewer", action="store_true", help="the recording has an interviewer too: tell the two voices apart and coach only the candidate (the one who talks more)")
     model = analyze.add_argument_group("speech model")
     model.add_argument("--model", default="tiny.en", help="catalogue name, local CTranslate2 folder, or (with --allow-download) a model name to fetch (default: the bundled tiny.en)")
     model.add_argument("--allow-download", action="store_true", help="allow fetching a model that is not on this machine")
@@ -121,6 +122,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from coach.pipeline import AnalysisOptions, analyze
     from coach.report import html_report, markdown_report, summary_text
     from coach.transcribe import Transcriber, TranscriberOptions
+    from coach.voices import VoiceOptions
 
     if args.min_pause <= 0:
         raise CoachError("--min-pause must be a positive number of seconds")
@@ -141,6 +143,7 @@ def _analyze(args: argparse.Namespace) -> int:
     )
     options = AnalysisOptions(
         min_pause_s=args.min_pause,
+        voices=VoiceOptions(interviewer=args.interviewer),
         interview=InterviewOptions(plan=args.plan, marks=tuple(_marks(args.marks)), problem=problem),
     )
     with _progress_bar(args.progress, audio.info.duration_s) as progress:

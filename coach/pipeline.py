@@ -28,6 +28,13 @@ from coach.records import SAMPLE_RATE, AudioBlock, SourceInfo, SpeechRegion, Wor
 from coach.session import Session
 from coach.transcribe import SpeechChunk, Transcriber
 from coach.vad import VadOptions, VoiceActivityDetector
+from coach.voices import (
+    VoiceOptions,
+    VoicePrint,
+    candidate_share,
+    measure_voices,
+    split_voices,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,7 @@ class AnalysisOptions:
     vad: VadOptions = field(default_factory=VadOptions)
     chunk: ChunkOptions = field(default_factory=ChunkOptions)
     prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
+    voices: VoiceOptions = field(default_factory=VoiceOptions)
     interview: InterviewOptions = field(default_factory=InterviewOptions)
     min_pause_s: float = 2.0
 
@@ -107,6 +115,8 @@ class StageOutput:
     tentative_words: tuple[Word, ...] = ()
     """Live mode: words of the utterance in progress, transcribed on a guess that it has ended and not
     yet confirmed; they arrive in ``live_words`` in a later output or are replaced."""
+    voices: tuple[VoicePrint, ...] = ()
+    """Voiceprints of the speech in ``words`` (only when the recording has an interviewer to tell apart)."""
 
 
 class _AudioBuffer:
@@ -290,37 +300,38 @@ def run_stages(
     chunker = Chunker(options.chunk)
     quick = Chunker(live) if live is not None else None
     position = 0.0
-    with _ChunkWork(transcriber, options.prosody) as work, _ChunkWork(transcriber, None, draft=True) as quick_work:
+    voices = options.voices if options.voices.interviewer else None
+    with (_ChunkWork(transcriber, options.prosody, voices) as work,
+          _ChunkWork(transcriber, None, None, draft=True) as quick_work):
         for block in blocks:
             finished = vad.push(block.samples)
             chunks = chunker.push(block, finished, open_since=vad.open_region_start, settled_until=vad.settled_until)
             position = block.end
-            live_words: tuple[Word, ...] = ()
+            shown = NOTHING_DONE
             if quick is not None:  # first: someone is waiting for these words
                 quick_chunks = quick.push(block, finished, open_since=vad.open_region_start,
                                           settled_until=vad.settled_until)
                 quick_work.add(quick_chunks, position)
                 if live.guess_after_quiet_s is not None and not quick_chunks:
                     _guess_end(vad, quick, quick_work, live.guess_after_quiet_s, position)
-                live_words, _, live_timings = quick_work.ready()
+                shown = quick_work.ready()
             work.add(chunks, position)
-            words, prosody, timings = work.ready()
-            if quick is not None:
-                timings = live_timings
+            done = work.ready()
+            timings = shown.timings if quick is not None else done.timings
             # Live, the backlog that matters is the speech waiting to be shown; the session's chunks
             # trail by one chunk by design.
             backlog = quick_work.queued_speech_s if quick is not None else work.queued_speech_s
-            yield StageOutput(tuple(finished), words, prosody, position, timings, backlog, live_words,
-                              quick_work.tentative_words())
+            yield StageOutput(tuple(finished), done.words, done.prosody, position, timings, backlog, shown.words,
+                              quick_work.tentative_words(), done.voices)
         finished = vad.flush()
         work.add(chunker.flush(finished), position)
-        live_words = ()
+        shown = NOTHING_DONE
         if quick is not None:
             quick_work.add(quick.flush(finished), position)
-            live_words, _, timings = quick_work.drain()
-        words, prosody, main_timings = work.drain()
-        yield StageOutput(tuple(finished), words, prosody, position, timings if quick is not None else main_timings,
-                          0.0, live_words)
+            shown = quick_work.drain()
+        done = work.drain()
+        yield StageOutput(tuple(finished), done.words, done.prosody, position,
+                          shown.timings if quick is not None else done.timings, 0.0, shown.words, voices=done.voices)
 
 
 def _guess_end(vad: VoiceActivityDetector, chunker: Chunker, work: _ChunkWork, quiet_s: float, position: float) -> None:
@@ -346,13 +357,29 @@ GUESS_TOLERANCE_S = 0.03
 frames the guess judged with the floor known then were judged again once the lookahead had arrived."""
 
 
+@dataclass(frozen=True, slots=True)
+class ChunksDone:
+    """What the chunks finished so far found, in chunk order."""
+
+    words: tuple[Word, ...]
+    prosody: tuple[ProsodySample, ...]
+    voices: tuple[VoicePrint, ...]
+    timings: tuple[ChunkTiming, ...]
+
+
+NOTHING_DONE = ChunksDone((), (), (), ())
+
+
 class _ChunkWork:
     """Chunks in; their words and prosody out, in order, from the transcriber's worker threads."""
 
-    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None, *, draft: bool = False) -> None:
-        """``prosody`` None: words only; ``draft``: the quickest decoding (see :meth:`Transcriber.transcribe`)."""
+    def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None, voices: VoiceOptions | None, *,
+                 draft: bool = False) -> None:
+        """``prosody``, ``voices`` None: not measured; ``draft``: the quickest decoding (see
+        :meth:`Transcriber.transcribe`)."""
         self._transcriber = transcriber
         self._prosody = prosody
+        self._voices = voices
         self._draft = draft
         self._pool = ThreadPoolExecutor(max_workers=transcriber.workers, thread_name_prefix="coach-chunk")
         self._pending: deque[tuple[Future, ChunkTiming, float]] = deque()  # (work, timing so far, speech s)
@@ -405,31 +432,35 @@ class _ChunkWork:
             return ()
         return tuple(self._guess.future.result()[0])
 
-    def ready(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
+    def ready(self) -> ChunksDone:
         """What the chunks finished so far found, in order; waits only while too many chunks are queued."""
         limit = 2 * self._transcriber.workers
         return self._collect(lambda: self._pending[0][0].done() or len(self._pending) > limit)
 
-    def drain(self) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
+    def drain(self) -> ChunksDone:
         """Wait for every queued chunk; what they found, in order."""
         return self._collect(lambda: True)
 
-    def _process(self, chunk: SpeechChunk, submitted: float) -> tuple[list[Word], list[ProsodySample], float]:
+    def _process(self, chunk: SpeechChunk, submitted: float
+                 ) -> tuple[list[Word], list[ProsodySample], list[VoicePrint], float]:
         words = self._transcriber.transcribe(chunk, draft=self._draft)
         prosody = measure_prosody(chunk, self._prosody) if self._prosody is not None else []
-        return words, prosody, time.perf_counter() - submitted
+        prints = measure_voices(chunk, self._voices) if self._voices is not None else []
+        return words, prosody, prints, time.perf_counter() - submitted
 
-    def _collect(self, ready) -> tuple[tuple[Word, ...], tuple[ProsodySample, ...], tuple[ChunkTiming, ...]]:
+    def _collect(self, ready) -> ChunksDone:
         words: list[Word] = []
         prosody: list[ProsodySample] = []
+        prints: list[VoicePrint] = []
         timings: list[ChunkTiming] = []
         while self._pending and ready():
             future, queued, _ = self._pending.popleft()
-            chunk_words, chunk_prosody, model_s = future.result()
+            chunk_words, chunk_prosody, chunk_prints, model_s = future.result()
             words += chunk_words
             prosody += chunk_prosody
+            prints += chunk_prints
             timings.append(replace(queued, model_s=model_s))
-        return tuple(words), tuple(prosody), tuple(timings)
+        return ChunksDone(tuple(words), tuple(prosody), tuple(prints), tuple(timings))
 
 
 def _same_regions(guessed: Sequence[SpeechRegion], closed: Sequence[SpeechRegion]) -> bool:
@@ -456,15 +487,17 @@ def analyze(
     regions: list[SpeechRegion] = []
     words: list[Word] = []
     prosody: list[ProsodySample] = []
+    prints: list[VoicePrint] = []
     position = 0.0
     for out in run_stages(blocks, transcriber, options):
         regions.extend(out.regions)
         words.extend(out.words)
         prosody.extend(out.prosody)
+        prints.extend(out.voices)
         position = out.position
         if progress is not None:
             progress(position)
-    return build_session(replace(source, duration_s=position), regions, words, prosody, transcriber, options)
+    return build_session(replace(source, duration_s=position), regions, words, prosody, transcriber, options, prints)
 
 
 def build_session(
@@ -474,17 +507,25 @@ def build_session(
     prosody: Sequence[ProsodySample],
     transcriber: Transcriber,
     options: AnalysisOptions,
+    prints: Sequence[VoicePrint] = (),
 ) -> Session:
-    """Pure analysis over the stage records: pauses, metrics, interview feedback, and the options used."""
+    """Pure analysis over the stage records: pauses, metrics, interview feedback, and the options used.
+
+    With an interviewer to tell apart (``options.voices``), the voiceprints split the speech into the
+    two voices and only the candidate's is coached; a silence is still anybody's silence.
+    """
+    split = split_voices(prints, regions) if options.voices.interviewer else None
+    said, speaking, voiced = candidate_share(words, regions, prosody, split)
     pauses = find_pauses(regions, min_pause_s=options.min_pause_s)
-    metrics = think_aloud_metrics(regions, words, pauses, duration_s=source.duration_s)
+    metrics = think_aloud_metrics(speaking, said, pauses, duration_s=source.duration_s)
     interview = analyze_interview(
-        words=words,
-        speech=regions,
+        words=said,
+        conversation=words,
+        speech=speaking,
         pauses=pauses,
         duration_s=source.duration_s,
         talk_span_s=metrics["talk_span_s"],
-        prosody=prosody,
+        prosody=voiced,
         options=options.interview,
     )
     return Session(
@@ -493,6 +534,7 @@ def build_session(
         speech=tuple(regions),
         pauses=tuple(pauses),
         words=tuple(words),
+        voices=split,
         metrics=metrics,
         phases=interview.phases,
         flags=interview.flags,

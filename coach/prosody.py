@@ -137,7 +137,7 @@ def measure_prosody(chunk: SpeechChunk, options: ProsodyOptions = ProsodyOptions
 def _measure_region(audio: np.ndarray, start: float, options: ProsodyOptions) -> list[ProsodySample]:
     """Pitch over the whole region at once (the continuity check needs context), statistics per piece."""
     hop = max(1, round(options.hop_s * SAMPLE_RATE))
-    f0, voiced = _pitch_track(audio, hop, options)
+    f0, voiced = pitch_track(audio, hop, options)
     n_pieces = max(1, math.ceil(len(audio) / SAMPLE_RATE / options.max_piece_s - 1e-9))
     bounds = [round(len(audio) * i / n_pieces) for i in range(n_pieces + 1)]
     # Frame i is centred on sample i * hop; it belongs to the piece holding its centre.
@@ -169,7 +169,7 @@ def _measure_region(audio: np.ndarray, start: float, options: ProsodyOptions) ->
     return pieces
 
 
-def _pitch_track(audio: np.ndarray, hop: int, options: ProsodyOptions) -> tuple[np.ndarray, np.ndarray]:
+def pitch_track(audio: np.ndarray, hop: int, options: ProsodyOptions) -> tuple[np.ndarray, np.ndarray]:
     """f0 in Hz and a voiced flag per frame (frame i centred on sample ``i * hop``), by YIN.
 
     Shape of the work: every frame's difference function comes from one

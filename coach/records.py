@@ -67,6 +67,39 @@ class Word:
     probability: float
 
 
+CANDIDATE = "candidate"
+INTERVIEWER = "interviewer"
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSpan:
+    """A speech region and whose voice it is: :data:`CANDIDATE` or :data:`INTERVIEWER`."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSplit:
+    """Who spoke when in a recording with an interviewer, and how clearly the two voices differed."""
+
+    spans: tuple[VoiceSpan, ...]
+    separation: float
+    """Distance between the two voices' centroids, in within-voice spreads (0: nothing to split). A
+    diagnostic, not a verdict: our mocks' two voices lie 1.0-2.2 apart, but one real speaker split
+    in two can lie 0.9-1.5 apart too (bench/eval_voices.py)."""
+
+    def seconds(self, speaker: str) -> float:
+        return sum(s.end - s.start for s in self.spans if s.speaker == speaker)
+
+    def speaker_at(self, t: float) -> str:
+        """Whose speech holds time ``t``: the span around it, else the nearest (a word may overhang its region)."""
+        if not self.spans:
+            return CANDIDATE
+        return min(self.spans, key=lambda s: 0.0 if s.start <= t <= s.end else min(abs(t - s.start), abs(t - s.end))).speaker
+
+
 @dataclass(frozen=True, slots=True)
 class Pause:
     """A silence between speech regions (or before the first / after the last)."""

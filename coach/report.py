@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from coach.analysis.pauses import words_after, words_before
 from coach.analysis.timing import PHASE_NAMES
-from coach.records import Pause, Word
+from coach.records import INTERVIEWER, Pause, VoiceSplit, Word
 from coach.session import Session
 from coach.timefmt import clock
 
@@ -108,6 +108,10 @@ def report_blocks(session: Session, notes: Sequence[tuple[float | None, str]] = 
     if score:
         intro += (f" Score **{score['total']:g}/{score['max_total']}**: {score['verdict']}. Thinking out loud: "
                   f"**{score['think_aloud']['score']}/100**.")
+    if session.voices is not None:
+        turns = sum(s.speaker == INTERVIEWER for s in session.voices.spans)
+        intro += (f" The interviewer's voice was told apart ({turns} turns, {clock(session.voices.seconds(INTERVIEWER))}):"
+                  " their words are in the transcript, marked, and everything else is about the candidate's.")
     blocks.append(Paragraph(intro))
     if not session.words:
         blocks.append(Paragraph("No speech was recognised in this recording, so there is nothing to coach yet."))
@@ -122,7 +126,7 @@ def report_blocks(session: Session, notes: Sequence[tuple[float | None, str]] = 
     blocks += _language(session)
     blocks += _coverage(fb.get("coverage"))
     blocks += _delivery(fb.get("delivery"))
-    blocks += [Heading(2, "Transcript"), Paragraph(_transcript_with_pauses(session.words, session.pauses))]
+    blocks += [Heading(2, "Transcript"), Paragraph(_transcript_with_pauses(session.words, session.pauses, session.voices))]
     return blocks
 
 
@@ -259,14 +263,20 @@ def _delivery(delivery: dict | None) -> list[Block]:
     return blocks
 
 
-def _transcript_with_pauses(words: Sequence[Word], pauses: Sequence[Pause]) -> str:
+def _transcript_with_pauses(words: Sequence[Word], pauses: Sequence[Pause], voices: VoiceSplit | None = None) -> str:
+    """The words with the long silences marked, and who speaks at each change of voice (when told apart)."""
     marks = sorted(pauses, key=lambda p: p.start)
     parts: list[str] = []
     mark = 0
+    speaker: str | None = None
     for word in words:
         while mark < len(marks) and marks[mark].end <= word.start:
             parts.append(f" **[{clock(marks[mark].start)} quiet {marks[mark].duration:.1f} s]**")
             mark += 1
+        voice = voices.speaker_at((word.start + word.end) / 2) if voices is not None else None
+        if voice != speaker:
+            speaker = voice
+            parts.append(f" **{voice.capitalize()}:**")
         parts.append(" " + word.text)
     return "".join(parts).strip()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from coach import __version__
 from coach.errors import CoachError
-from coach.records import Flag, ModelInfo, Pause, PhaseSpan, SourceInfo, SpeechRegion, Word
+from coach.records import Flag, ModelInfo, Pause, PhaseSpan, SourceInfo, SpeechRegion, VoiceSpan, VoiceSplit, Word
 
 SCHEMA = "coach.session/1"
 FEEDBACK_KEYS = ("time_allocation", "flag_counts", "score", "delivery", "coverage", "top_fixes", "phases_from", "live")
@@ -27,6 +27,8 @@ class Session:
     pauses: tuple[Pause, ...]
     words: tuple[Word, ...]
     metrics: dict
+    voices: VoiceSplit | None = None
+    """Who spoke when, when the recording has an interviewer; the analysis coached only the candidate."""
     phases: tuple[PhaseSpan, ...] = ()
     flags: tuple[Flag, ...] = ()
     feedback: dict = field(default_factory=dict)
@@ -58,6 +60,10 @@ class Session:
                 for w in self.words
             ],
             "metrics": self.metrics,
+            **({"voices": {
+                "separation": self.voices.separation,
+                "spans": [{"speaker": v.speaker, "start": _r(v.start), "end": _r(v.end)} for v in self.voices.spans],
+            }} if self.voices is not None else {}),
             "phases": [
                 {"phase": p.phase, "start": _r(p.start), "end": _r(p.end), "seconds": _r(p.seconds),
                  "speaking_seconds": _r(p.speaking_seconds)}
@@ -81,6 +87,10 @@ class Session:
             pauses=tuple(Pause(p["start"], p["end"]) for p in doc["pauses"]),
             words=tuple(Word(w["start"], w["end"], w["text"], w["probability"]) for w in doc["words"]),
             metrics=doc["metrics"],
+            voices=VoiceSplit(
+                tuple(VoiceSpan(v["start"], v["end"], v["speaker"]) for v in doc["voices"]["spans"]),
+                doc["voices"]["separation"],
+            ) if "voices" in doc else None,
             phases=tuple(
                 PhaseSpan(p["phase"], p["start"], p["end"], p.get("speaking_seconds", 0.0)) for p in doc.get("phases", [])
             ),

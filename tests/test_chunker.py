@@ -146,18 +146,18 @@ def test_chunk_work_keeps_order_and_loses_nothing():
     chunks = [SpeechChunk(float(n), np.zeros(800, dtype=np.float32), (SpeechRegion(n, n + 0.05),)) for n in range(5)]
     for n in range(5):
         model.release[n] = threading.Event()
-    with _ChunkWork(model, ProsodyOptions()) as work:
+    with _ChunkWork(model, ProsodyOptions(), None) as work:
         work.add(chunks[:2], 2.0)
         model.release[1].set()  # the second finishes first: nothing may come out before the first
-        words, _, timings = work.ready()
-        assert words == () and timings == ()
+        nothing = work.ready()
+        assert nothing.words == () and nothing.timings == ()
         model.release[0].set()
         work.add(chunks[2:], 5.0)
         for n in range(2, 5):
             model.release[n].set()
         first, second = work.ready(), work.drain()
-        collected = list(first[0]) + list(second[0])
-        timings = list(first[2]) + list(second[2])
+        collected = list(first.words) + list(second.words)
+        timings = list(first.timings) + list(second.timings)
     assert [w.text for w in collected] == ["w0", "w1", "w2", "w3", "w4"]
     assert [t.closed_at for t in timings] == [2.0, 2.0, 5.0, 5.0, 5.0]
     assert [t.speech_end for t in timings] == [0.05, 1.05, 2.05, 3.05, 4.05]
@@ -193,13 +193,14 @@ def test_a_guess_the_vad_confirms_is_not_transcribed_again():
 
     model = _CountingModel()
     audio = np.zeros(800, dtype=np.float32)
-    with _ChunkWork(model, None) as work:
+    with _ChunkWork(model, None, None) as work:
         work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.15)
         work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.2)  # the same guess: no new call
         _wait_done(work)
         assert [w.text for w in work.tentative_words()] == ["end2"]
         work.add([SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.01),))], 2.5)  # closed within the tolerance
-        words, _, [timing] = work.drain()
+        done = work.drain()
+    words, [timing] = done.words, done.timings
     assert len(model.calls) == 1 and [w.text for w in words] == ["end2"]
     assert timing.closed_at == 2.15 and timing.confirmed_at == 2.5
     assert timing.latency_s < timing.final_latency_s == pytest.approx(0.49)
@@ -211,10 +212,11 @@ def test_a_guess_the_speaker_proves_wrong_is_replaced():
 
     model = _CountingModel()
     audio = np.zeros(800, dtype=np.float32)
-    with _ChunkWork(model, None) as work:
+    with _ChunkWork(model, None, None) as work:
         work.guess(SpeechChunk(1.0, audio, (SpeechRegion(1.0, 2.0),)), 2.15)
         _wait_done(work)
         work.add([SpeechChunk(1.0, audio, (SpeechRegion(1.0, 3.0),))], 3.5)  # the speaker went on
-        words, _, [timing] = work.drain()
+        done = work.drain()
+    words, [timing] = done.words, done.timings
     assert [w.text for w in words] == ["end3"] and len(model.calls) == 2
     assert timing.confirmed_at is None and timing.closed_at == 3.5

@@ -48,6 +48,7 @@ class InterviewAnalysis:
 def analyze_interview(
     *,
     words: Sequence[Word],
+    conversation: Sequence[Word] | None = None,
     speech: Sequence[SpeechRegion],
     pauses: Sequence[Pause],
     duration_s: float,
@@ -55,6 +56,11 @@ def analyze_interview(
     prosody: Sequence[ProsodySample] = (),
     options: InterviewOptions = InterviewOptions(),
 ) -> InterviewAnalysis:
+    """Feedback on the candidate's ``words``, ``speech`` and ``prosody``.
+
+    ``conversation``: everyone's words, the interviewer's too, when the recording has one; they place
+    the phases, and only the candidate's words are flagged and scored. None: ``words`` are all there is.
+    """
     lexicon = load_lexicon(Path(options.lexicon))
     coverage_lexicon = load_coverage(Path(options.coverage))
     problem = find_problem(options.problem, coverage_lexicon) if options.problem else None
@@ -63,8 +69,10 @@ def analyze_interview(
     else:
         # What was said (failure handling, clarifying questions) says where in the interview it was said;
         # the flags are found again once the phases are known, for the ones that depend on the phase.
-        phases = find_phases(words, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)),
-                             flags=find_flags(words, pauses, lexicon))
+        # The interviewer's words count here: "let's go deeper on the ledger" moves the interview on.
+        everyone = words if conversation is None else conversation
+        phases = find_phases(everyone, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)),
+                             flags=find_flags(everyone, pauses, lexicon))
     flags = find_flags(words, pauses, lexicon, phases)
     session_s = talk_span_s or duration_s
     allocation = allocate_time(phases, session_s=session_s, plan=options.plan)

@@ -65,6 +65,7 @@ def analyse_upload(
     candidate: str = "",
     problem: str | None = None,
     plan: str = "auto",
+    interviewer: bool = False,
     tags: Sequence[str] = (),
     store: SessionStore,
     transcriber=None,
@@ -74,12 +75,14 @@ def analyse_upload(
     """Analyse an uploaded recording and keep it; the stored session's summary, or a one-line error message.
 
     ``progress`` is called with (seconds analysed, seconds in the recording;
-    NaN when the container does not say). Nothing is stored on failure.
+    NaN when the container does not say). Nothing is stored on failure. ``interviewer``: the recording
+    holds an interviewer too, whose voice is told apart and not coached.
     """
     from coach.analysis.coverage import find_problem, load_coverage
     from coach.analysis.interview import InterviewOptions
     from coach.audio import open_audio
     from coach.pipeline import AnalysisOptions, analyze
+    from coach.voices import VoiceOptions
 
     limit = max_bytes if max_bytes is not None else max_upload_bytes()
     label = safe_label(original_name)
@@ -98,7 +101,8 @@ def analyse_upload(
             tmp.write(data)
         audio = open_audio(path)
         total = audio.info.duration_s
-        options = AnalysisOptions(interview=InterviewOptions(plan=plan, problem=problem_id))
+        options = AnalysisOptions(interview=InterviewOptions(plan=plan, problem=problem_id),
+                                  voices=VoiceOptions(interviewer=interviewer))
         model = transcriber if transcriber is not None else common.transcriber()
         report = (lambda position: progress(position, total)) if progress is not None else None
         with common.analysis_lock():
@@ -163,6 +167,9 @@ def render() -> None:
         plan = st.selectbox("Plan", PLANS, key="practice_plan",
                             format_func=lambda p: {"auto": "auto (scaled to the session)"}.get(p, f"{p} minutes"),
                             disabled=live_running)
+        interviewer = source == "Upload a file" and st.checkbox(
+            "An interviewer speaks too", key="practice_interviewer",
+            help="A recorded interview: coach tells the two voices apart and coaches the one who talks more")
 
     if source == LIVE:
         live_practice.render(title=title, candidate=candidate, tags=parse_tags(tags),
@@ -192,7 +199,8 @@ def render() -> None:
         return
     with common.open_store() as store:
         result = analyse_upload(data, name, title=title, candidate=candidate, problem=problem, plan=plan,
-                                tags=parse_tags(tags), store=store, transcriber=model, progress=report)
+                                interviewer=interviewer, tags=parse_tags(tags), store=store, transcriber=model,
+                                progress=report)
     if isinstance(result, str):
         bar.empty()
         st.error(result)

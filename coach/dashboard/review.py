@@ -90,7 +90,8 @@ def build_views(session: Session) -> Views:
 
 
 def transcript_html(session: Session) -> str:
-    """The transcript as HTML: a paragraph after each pause (with its length), flagged words in ``<mark>``.
+    """The transcript as HTML: a paragraph after each pause (with its length) and, when an interviewer was
+    told apart, at each change of voice (named); flagged words in ``<mark>``.
 
     Every piece of text is escaped; the title attribute of a mark names the flags it carries.
     """
@@ -101,6 +102,7 @@ def transcript_html(session: Session) -> str:
     first = 0  # flags before this one end before the current word
     p = 0
     paragraph_open = False
+    speaker: str | None = None  # whose words the open paragraph holds, when voices were told apart
 
     def close_mark() -> None:
         nonlocal open_mark
@@ -108,7 +110,7 @@ def transcript_html(session: Session) -> str:
             parts.append("</mark>")
             open_mark = None
 
-    def new_paragraph(at: float, pause: float | None) -> None:
+    def new_paragraph(at: float, pause: float | None, who: str | None) -> None:
         nonlocal paragraph_open
         close_mark()
         if paragraph_open:
@@ -116,6 +118,8 @@ def transcript_html(session: Session) -> str:
         if pause is not None:
             parts.append(f'<p class="pause" style="color:#888;margin:0.4em 0">— {pause:.1f} s of silence —</p>')
         parts.append(f'<p style="margin:0.2em 0"><span style="color:#888;font-size:0.85em">[{clock(at)}]</span> ')
+        if who is not None:
+            parts.append(f'<em style="color:#888">{who.capitalize()}:</em> ')
         paragraph_open = True
 
     for word in session.words:
@@ -124,8 +128,10 @@ def transcript_html(session: Session) -> str:
         while p < len(pauses) and pauses[p].end <= mid:
             gap = pauses[p].duration if gap is None else gap + pauses[p].duration
             p += 1
-        if not paragraph_open or gap is not None:
-            new_paragraph(word.start, gap)
+        voice = session.voices.speaker_at(mid) if session.voices is not None else None
+        if not paragraph_open or gap is not None or voice != speaker:
+            new_paragraph(word.start, gap, voice if voice != speaker else None)
+            speaker = voice
         while first < len(flags) and flags[first].end < word.start:
             first += 1
         here = tuple(f for f in flags[first:first + 50] if f.start <= mid <= f.end)
