@@ -123,13 +123,15 @@ def main() -> None:
     variants = {
         "ours, no prompt": replace(base, keep_fillers=False),
         "ours, prompted": base,
+        "ours, prompted, raw": replace(base, suppress_noise=False),
     }
     transcribers = {name: Transcriber(o) for name, o in variants.items()}
     model_path = transcribers["ours, prompted"].info.path
     plain = WhisperModel(model_path, device="cpu", compute_type="int8")
     systems = {"plain faster-whisper": lambda a: plain_whisper(plain, a)} | {
         name: (lambda a, t=tr: ours(t, a)) for name, tr in transcribers.items()
-    } | {"coach pipeline (our VAD)": lambda a: through_pipeline(transcribers["ours, prompted"], a)}
+    } | {"coach pipeline (our VAD)": lambda a: through_pipeline(transcribers["ours, prompted"], a),
+         "coach pipeline, raw": lambda a: through_pipeline(transcribers["ours, prompted, raw"], a)}
 
     # --- fillers + WER on MFA clips (each whole file one region, and through the whole pipeline) ---
     real = args.audio / "real"

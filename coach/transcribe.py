@@ -25,6 +25,7 @@ import numpy as np
 
 from coach.errors import ConfigError, DeviceError, ModelError
 from coach.models import DEFAULT_MODEL, ResolvedModel, resolve_model
+from coach.noise import suppress_noise
 from coach.records import SAMPLE_RATE, ModelInfo, SpeechRegion, Word
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,8 @@ class TranscriberOptions:
     benchmark interview beam 2 was 3.2 WER points behind plain
     faster-whisper's beam 5 and beam 3 only 0.8, for 3% more time
     (bench/speed.py); greedy decoding was ~4 points worse again. ``keep_fillers`` prompts the model to write
-    "um"/"uh" instead of dropping them. ``padding_s`` is the audio kept
+    "um"/"uh" instead of dropping them; ``suppress_noise`` takes steady background noise out of
+    what the model hears (:mod:`coach.noise`). ``padding_s`` is the audio kept
     either side of each speech region.
     """
 
@@ -177,6 +179,7 @@ class TranscriberOptions:
     cpu_threads: int = 0
     beam_size: int = 3
     keep_fillers: bool = True
+    suppress_noise: bool = True
     language: str = "en"
     padding_s: float = 0.15
     no_speech_threshold: float = 0.6
@@ -244,6 +247,8 @@ class Transcriber:
         ``draft``: decode the quickest way (greedy, no retries at higher temperatures), for words
         someone is waiting to see; a retry alone can take a second on a short utterance.
         """
+        if self.options.suppress_noise:
+            chunk = dataclasses.replace(chunk, audio=suppress_noise(chunk.audio))
         pieces, model_input = _model_input(chunk, self.options.padding_s)
         if not pieces or float(np.max(np.abs(model_input))) < SILENT_PEAK:
             return []
