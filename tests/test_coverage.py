@@ -146,6 +146,13 @@ def test_one_redirect_code_alone_is_not_the_301_vs_302_choice(lexicon):
     assert items["301_vs_302"].covered and items["analytics"].covered
 
 
+def test_a_point_named_only_to_set_it_aside_is_not_covered(lexicon):
+    aside = say("I'm not sure, I don't know about analytics. Custom aliases are out of scope.")
+    assert not covered(problem_coverage("url-shortener", aside, lexicon))
+    counted = say("I'm not sure, but we count the clicks per link in a separate store.")
+    assert "analytics" in covered(problem_coverage("url-shortener", counted, lexicon))
+
+
 def test_evidence_is_at_most_three_sentences_in_time_order(lexicon):
     words = say("We hash ring it. " * 5)
     item = by_id(problem_coverage("distributed-cache", words, lexicon))["consistent_hashing"]

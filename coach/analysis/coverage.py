@@ -89,9 +89,13 @@ def load_coverage(path: str | Path = DEFAULT_COVERAGE) -> CoverageLexicon:
     vocab = data.pop("vocab", {})
     if not isinstance(vocab, dict):
         raise ConfigError(f"{path}: [vocab] must be a table of lists")
-    unknown = set(data) - {"fired", "problems"}
+    unknown = set(data) - {"fired", "problems", "set_aside"}
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))} (known: fired, problems, vocab)")
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown))} "
+                          "(known: fired, problems, set_aside, vocab)")
+    set_aside = _table(data.get("set_aside", {}), f"{path}: [set_aside]").get("phrases", [])
+    if not isinstance(set_aside, list) or not all(isinstance(p, str) for p in set_aside):
+        raise ConfigError(f"{path}: [set_aside] phrases must be a list of strings")
 
     fired_spec = _table(data.get("fired", {}), f"{path}: [fired]")
     missing, extra = set(FIRED) - set(fired_spec), set(fired_spec) - set(FIRED)
@@ -115,6 +119,8 @@ def load_coverage(path: str | Path = DEFAULT_COVERAGE) -> CoverageLexicon:
         for n, point in enumerate(points_spec, 1):
             point = _table(point, f"{where} point {n}")
             label = _text(point, "label", f"{where} point {n}")
+            # a key point only named to be set aside ("I don't know about analytics") is not covered
+            point = {**point, "unless": [*point.get("unless", []), *set_aside]}
             points.append(_item(point.get("id", _slug(label)), point, vocab, f"{where} point {n} ({label})"))
         ids = [p.id for p in points]
         if len(set(ids)) != len(ids):
