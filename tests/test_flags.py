@@ -204,6 +204,16 @@ def test_growth_multipliers_are_scaling_only_outside_estimation(lexicon):
     assert [f.text for f in scaling] == ["At ten times this load we add read replicas"]
 
 
+def test_a_how_many_asks_mid_sentence_but_only_while_settling_requirements(lexicon):
+    from coach.records import PhaseSpan
+
+    words = words_from("Maybe I should ask about the scale, how many per day, um, for redirects we return a 301.")
+    asked = find_flags(words, [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
+    assert [f.category for f in asked].count("clarifying_question") == 1
+    designing = find_flags(words, [], lexicon, [PhaseSpan("high_level_design", 0.0, 99.0)])
+    assert "clarifying_question" not in {f.category for f in designing}
+
+
 def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon):
     from coach.records import PhaseSpan
 
