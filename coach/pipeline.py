@@ -3,8 +3,9 @@
 A file is replayed through exactly the stages the microphone feeds:
 
     blocks -> VoiceActivityDetector -> Chunker -> Transcriber -> words
-                      |                                  |
-                      +---- speech regions -> pauses, metrics (pure analysis)
+                      |                     |
+                      |                     +-> prosody (pitch, loudness); voiceprints with an interviewer
+                      +---- speech regions -> pauses, metrics, interview feedback (pure analysis)
 
 :func:`run_stages` is the stream; :func:`analyze` drains it into a
 :class:`~coach.session.Session`.
