@@ -29,13 +29,7 @@ from coach.records import SAMPLE_RATE, AudioBlock, SourceInfo, SpeechRegion, Wor
 from coach.session import Session
 from coach.transcribe import SpeechChunk, Transcriber
 from coach.vad import VadOptions, VoiceActivityDetector
-from coach.voices import (
-    VoiceOptions,
-    VoicePrint,
-    candidate_share,
-    measure_voices,
-    split_voices,
-)
+from coach.voices import VoiceOptions, VoicePrint, candidate_share, measure_voices, split_voices
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +366,7 @@ NOTHING_DONE = ChunksDone((), (), (), ())
 
 
 class _ChunkWork:
-    """Chunks in; their words and prosody out, in order, from the transcriber's worker threads."""
+    """Chunks in; their words, prosody and voiceprints out, in order, from the transcriber's worker threads."""
 
     def __init__(self, transcriber: Transcriber, prosody: ProsodyOptions | None, voices: VoiceOptions | None, *,
                  draft: bool = False) -> None:

@@ -64,6 +64,7 @@ class VoiceOptions:
     """The recording holds an interviewer too: coach only the voice that talks more."""
     piece_s: float = 3.0
     """Regions are printed in pieces no longer than this, so a piece rarely holds two voices."""
+
     def __post_init__(self) -> None:
         if self.piece_s <= 0:
             raise ConfigError(f"piece_s must be positive, not {self.piece_s}")
@@ -71,7 +72,8 @@ class VoiceOptions:
 
 @dataclass(frozen=True, slots=True)
 class VoicePrint:
-    """The timbre of one piece of a speech region: MFCC means then spreads."""
+    """The voice in one piece of a speech region: median pitch in semitones (NaN: unvoiced), then the
+    means and spreads of MFCC 1-19."""
 
     start: float
     end: float
@@ -133,7 +135,9 @@ def _two_means(features: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, f
 
     The first feature, pitch, counts :data:`PITCH_WEIGHT` times; a piece without one takes the mean.
     """
-    features = np.where(np.isnan(features), np.nanmean(features, axis=0), features)
+    known = ~np.isnan(features)
+    means = np.where(known, features, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+    features = np.where(known, features, means)
     z = (features - features.mean(axis=0)) / (features.std(axis=0) + 1e-9)
     z[:, 0] *= math.sqrt(PITCH_WEIGHT)
     rng = np.random.default_rng(0)

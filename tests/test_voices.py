@@ -58,6 +58,15 @@ def test_nothing_to_split_keeps_everything_the_candidates():
     assert candidate_share(words, regions, [], split) == (words, regions, [])
 
 
+def test_pieces_without_pitch_are_split_by_timbre_alone():
+    rng = np.random.default_rng(3)
+    regions = [SpeechRegion(0, 9), SpeechRegion(10, 12)]
+    prints = [VoicePrint(s, e, (np.nan, *f[1:])) for s, e, f in
+              [(p.start, p.end, p.features) for p in _prints(np.zeros(4), [(0, 3), (3, 6), (6, 9)], rng)
+               + _prints(np.full(4, 3.0), [(10, 12)], rng)]]
+    assert [s.speaker for s in split_voices(prints, regions).spans] == [CANDIDATE, INTERVIEWER]
+
+
 def test_words_belong_to_the_span_around_them_or_the_nearest():
     split = VoiceSplit((VoiceSpan(0, 2, CANDIDATE), VoiceSpan(3, 4, INTERVIEWER)), 2.0)
     assert split.speaker_at(1.0) == CANDIDATE and split.speaker_at(3.5) == INTERVIEWER
