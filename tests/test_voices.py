@@ -4,22 +4,15 @@ import json
 
 import numpy as np
 import pytest
-from conftest import speak, write_wav
 
 from coach.cli import main
 from coach.dashboard.review import transcript_html
-from coach.records import (
-    CANDIDATE,
-    INTERVIEWER,
-    SpeechRegion,
-    VoiceSpan,
-    VoiceSplit,
-    Word,
-)
+from coach.records import CANDIDATE, INTERVIEWER, SpeechRegion, VoiceSpan, VoiceSplit, Word
 from coach.report import markdown_report
 from coach.session import Session
 from coach.transcribe import SpeechChunk
 from coach.voices import VoicePrint, candidate_share, measure_voices, split_voices
+from conftest import speak, write_wav
 
 CANDIDATE_VOICE = "en-us+m3"
 INTERVIEWER_VOICE = "en-us+f2"
