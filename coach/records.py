@@ -93,6 +93,11 @@ class VoiceSplit:
     def seconds(self, speaker: str) -> float:
         return sum(s.end - s.start for s in self.spans if s.speaker == speaker)
 
+    def turns(self, speaker: str) -> int:
+        """How many times ``speaker`` took the floor: runs of their spans with nobody else's between."""
+        return sum(s.speaker == speaker and (n == 0 or self.spans[n - 1].speaker != speaker)
+                   for n, s in enumerate(self.spans))
+
     def speaker_at(self, t: float) -> str:
         """Whose speech holds time ``t``: the span around it, else the nearest (a word may overhang its region)."""
         if not self.spans:

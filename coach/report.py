@@ -109,7 +109,7 @@ def report_blocks(session: Session, notes: Sequence[tuple[float | None, str]] = 
         intro += (f" Score **{score['total']:g}/{score['max_total']}**: {score['verdict']}. Thinking out loud: "
                   f"**{score['think_aloud']['score']}/100**.")
     if session.voices is not None:
-        turns = sum(s.speaker == INTERVIEWER for s in session.voices.spans)
+        turns = session.voices.turns(INTERVIEWER)
         intro += (f" The interviewer's voice was told apart ({turns} turns, {clock(session.voices.seconds(INTERVIEWER))}):"
                   " their words are in the transcript, marked, and everything else is about the candidate's.")
     blocks.append(Paragraph(intro))

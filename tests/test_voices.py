@@ -32,6 +32,9 @@ def test_the_voice_that_talks_more_is_the_candidate():
     assert [s.speaker for s in split.spans] == [CANDIDATE, INTERVIEWER, CANDIDATE, INTERVIEWER]
     assert split.separation > 2
     assert split.seconds(INTERVIEWER) == 3 and split.seconds(CANDIDATE) == 18
+    assert split.turns(INTERVIEWER) == 2 and split.turns(CANDIDATE) == 2
+    twice = VoiceSplit((VoiceSpan(0, 1, INTERVIEWER), VoiceSpan(1.5, 2, INTERVIEWER), VoiceSpan(3, 9, CANDIDATE)), 2.0)
+    assert twice.turns(INTERVIEWER) == 1
 
 
 def test_a_region_goes_to_the_voice_of_most_of_it():
