@@ -54,7 +54,7 @@ BLIND = ("s6_game_leaderboard_weak", "s7_web_crawler_mixed", "s8_ride_dispatch_m
          "s15_online_auction_mixed", "s16_password_manager_sync_strong",
          "s17_food_delivery_tracking_weak", "s18_collaborative_whiteboard_strong",
          "s19_hotel_booking_mixed", "s20_metrics_monitoring_strong", "s21_news_feed_mixed",
-         "s22_online_code_judge_strong")
+         "s22_online_code_judge_strong", "s23_flash_sale_inventory_weak", "s24_stock_exchange_matching_strong")
 """Mock interviews written without sight of the lexicon they test: reported on their own too."""
 
 
