@@ -301,3 +301,8 @@ def test_an_eight_letter_word_alone_is_matched_only_as_itself(lexicon):
 def test_logs_as_data_are_no_monitoring(lexicon):
     assert "monitoring" not in categories("Storage nodes cut compressed logs and ship old ones to object storage.", lexicon)
     assert "monitoring" in categories("We'd ship the logging to a central store for the on call engineer.", lexicon)
+
+
+def test_trades_weigh_something_only_when_they_buy_something(lexicon):
+    assert "tradeoff" not in categories("The matcher applies each order and emits trades.", lexicon)
+    assert "tradeoff" in categories("That trades a little staleness for a big cut in load.", lexicon)
