@@ -6,6 +6,7 @@ recording, computed from sample counts (never from a wall clock).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,10 +100,16 @@ class VoiceSplit:
                    for n, s in enumerate(self.spans))
 
     def speaker_at(self, t: float) -> str:
-        """Whose speech holds time ``t``: the span around it, else the nearest (a word may overhang its region)."""
+        """Whose speech holds time ``t``: the span around it, else the nearest (a word may overhang its region).
+
+        The spans are in time order, so only the spans either side of ``t`` can be it: asked once per
+        word, a scan of all of them cost a 45-minute session millions of comparisons.
+        """
         if not self.spans:
             return CANDIDATE
-        return min(self.spans, key=lambda s: 0.0 if s.start <= t <= s.end else min(abs(t - s.start), abs(t - s.end))).speaker
+        i = bisect.bisect_right(self.spans, t, key=lambda s: s.start)
+        near = self.spans[max(0, i - 2):i + 1]
+        return min(near, key=lambda s: 0.0 if s.start <= t <= s.end else min(abs(t - s.start), abs(t - s.end))).speaker
 
 
 @dataclass(frozen=True, slots=True)
