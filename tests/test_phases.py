@@ -55,6 +55,20 @@ def test_sentences_without_evidence_stay_in_the_current_phase():
     assert labels[:6] == [REQ] * 6 and labels[6:] == [EST, EST]
 
 
+def test_a_first_stay_far_shorter_than_its_plan_gives_way_to_the_phase_around_it():
+    # a strong candidate names a deep-dive word in the second sentence of a 10 s-per-sentence design sketch
+    rows = [(REQ, 3)] * 3 + [(HLD, 3)] + [(DD, 1)] * 2 + [(DD, 3)] * 6
+    bounds_s = np.arange(len(rows) + 1) * 10.0
+    untimed = decode_phases(evidence(*rows), DecoderOptions())
+    assert untimed == [REQ] * 3 + [HLD] + [DD] * 8
+    planned_s = np.array([60.0, 12.0, 60.0, 120.0, 30.0])  # half the design's plan is 30 s, three sentences
+    assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s) == [REQ] * 3 + [HLD] * 3 + [DD] * 6
+    # a return is as short as it is: two late questions after the design are kept
+    rows = [(REQ, 3)] * 3 + [(HLD, 3)] * 4 + [(REQ, 5)] * 2 + [(DD, 3)] * 6
+    bounds_s = np.arange(len(rows) + 1) * 10.0
+    assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s)[7:10] == [REQ, REQ, DD]
+
+
 def test_a_phase_begins_at_its_announcement_not_at_an_earlier_mention_of_its_topic():
     rows = [(HLD, 2)] * 2 + [(DD, 3)] + [(HLD, 1)] * 2 + [(DD, 4)] + [(DD, 2)] * 2
     assert decode_phases(evidence(*rows), DecoderOptions())[:5] == [HLD, HLD, DD, DD, DD]

@@ -6,7 +6,10 @@ count most, topic words less, numbers point at estimation and questions at
 requirements. A Viterbi decoder then picks the phase sequence that best
 explains the evidence while paying for every change of phase (and more for
 going back), so a short digression does not shatter a phase into slivers but
-a real return to requirements, announced or sustained, is kept. A phase is
+a real return to requirements, announced or sustained, is kept. The decoder
+weighs whole stays in a phase, so a first stay far shorter than the plan gives
+that phase (eight seconds of design in a six-minute session) costs extra:
+one early deep-dive word does not end the design. A phase is
 taken to begin where it is announced: the first arrival at a phase earns a
 bonus in a sentence that announces it (or signposts anything at all), so an
 earlier sentence that merely touches its topic does not start it.
@@ -57,6 +60,10 @@ class DecoderOptions:
     """Weight of the prior that phases follow the plan's order in time (see :func:`position_prior`)."""
     min_span_s: float = 12.0
     """Spans shorter than this without an announcement are folded into a neighbour."""
+    short_share: float = 0.5
+    """A phase's first stay shorter than this share of its planned time..."""
+    short_weight: float = 3.0
+    """...costs this much per e-fold it falls short (see :func:`_short_stay_cost`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +187,9 @@ def position_prior(sentences: Sequence[Sentence], duration_s: float) -> np.ndarr
     return prior
 
 
-def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.ndarray | None = None) -> list[int]:
-    """The phase index of each sentence: the best path under evidence minus switching costs.
+def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.ndarray | None = None,
+                  bounds_s: np.ndarray | None = None, planned_s: np.ndarray | None = None) -> list[int]:
+    """The phase index of each sentence: the best segmentation under evidence minus switching costs.
 
     A path also earns ``arrival[i, p]`` where it reaches phase p for the first time, at sentence i:
     only the first arrival, or a recap in the wrap-up could step back into the deep dive and
@@ -190,6 +198,13 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     gone back to requirements, they have reached them late. The decoder's state is therefore
     (current phase, furthest phase reached, whether requirements were reached), and a first
     arrival is a step beyond the furthest.
+
+    Given the sentences' time bounds (``bounds_s``, one more than the sentences) and each phase's
+    planned seconds, a phase's first stay costs more the shorter it falls below
+    ``short_share`` of its plan (see :func:`_short_stay_cost`): a high-level design of 8 s in a
+    six-minute session is a deep-dive word said early, not a phase. A return (a late question, a
+    recap) may be as short as it likes. The decoder is semi-Markov, over whole stays: O(n^2) in
+    the number of sentences.
     """
     n, k = evidence.shape
     if n == 0:
@@ -201,26 +216,57 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     returning = stepped_back & ((phase[None, :] != 0) | asked[:, None])
     back_steps = np.where(phase[None, :] == 0, 1, phase[:, None] - phase[None, :])
     forward_skips = np.maximum(phase[None, :] - phase[:, None] - 1, 0)
-    cost = np.where(phase[None, :] != phase[:, None], options.switch, 0.0)
-    cost = cost + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
-    follows = (valid[:, None] & valid[None, :]
+    cost = options.switch + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
+    follows = (valid[:, None] & valid[None, :] & (phase[None, :] != phase[:, None])
                & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
                & (asked[None, :] == (asked[:, None] | (phase[None, :] == 0))))
-    transition = np.where(follows, -cost, -np.inf)  # from state (rows) to (columns)
     first_arrival = phase[None, :] > furthest[:, None]
+    transition = {first: np.where(follows & (first_arrival == first), -cost, -np.inf) for first in (True, False)}
+    total = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])[:, phase]  # (n + 1, states)
+    timed = bounds_s is not None and planned_s is not None
+    # enter[first][i, s]: best score of a path whose stay in state s begins at sentence i, by a first arrival or not
+    enter = {first: np.full((n, len(phase)), -np.inf) for first in (True, False)}
     # Starting anywhere but requirements costs a little: most interviews open there.
-    opening = np.where(phase == 0, 0.0, options.switch / 3)
     starts = valid & (phase == furthest) & (asked == (phase == 0))
-    score = np.where(starts, evidence[0, phase] + arrival[0, phase] - opening, -np.inf)
-    back = np.zeros((n, len(phase)), dtype=int)
-    for i in range(1, n):
-        total = score[:, None] + transition + np.where(first_arrival, arrival[i, phase][None, :], 0.0)
-        back[i] = np.argmax(total, axis=0)
-        score = total[back[i], np.arange(len(phase))] + evidence[i, phase]
-    path = [int(np.argmax(score))]
-    for i in range(n - 1, 0, -1):
-        path.append(int(back[i, path[-1]]))
-    return [int(phase[state]) for state in path[::-1]]
+    enter[True][0] = np.where(starts, arrival[0, phase] - np.where(phase == 0, 0.0, options.switch / 3), -np.inf)
+    best = np.full((n + 1, len(phase)), -np.inf)  # best[j, s]: best score of a path whose stay in s ends before j
+    began = np.zeros((n + 1, len(phase)), dtype=int)
+    came_from = {first: np.zeros((n, len(phase)), dtype=int) for first in (True, False)}
+    by_first = np.zeros((n + 1, len(phase)), dtype=bool)
+    for j in range(1, n + 1):
+        stays = {first: enter[first][:j] - total[:j] + total[j] for first in (True, False)}
+        if timed:
+            stays[True] -= _short_stay_cost(bounds_s[j] - bounds_s[:j], planned_s[phase], options)
+        for first in (True, False):
+            # of equal stays the latest begun: sentences that say nothing stay in the phase before
+            i = j - 1 - np.argmax(stays[first][::-1], axis=0)
+            score = stays[first][i, np.arange(len(phase))]
+            better = score > best[j]
+            best[j] = np.where(better, score, best[j])
+            began[j] = np.where(better, i, began[j])
+            by_first[j] = np.where(better, first, by_first[j])
+        if j < n:
+            for first in (True, False):
+                moves = best[j][:, None] + transition[first]
+                came_from[first][j] = np.argmax(moves, axis=0)
+                enter[first][j] = moves[came_from[first][j], np.arange(len(phase))]
+                if first:
+                    enter[first][j] += arrival[j, phase]
+    labels = []
+    j, state = n, int(np.argmax(best[n]))
+    while j > 0:
+        i, first = began[j, state], bool(by_first[j, state])
+        labels[:0] = [int(phase[state])] * (j - i)
+        if i > 0:
+            state = int(came_from[first][i, state])
+        j = i
+    return labels
+
+
+def _short_stay_cost(lengths_s: np.ndarray, planned_s: np.ndarray, options: DecoderOptions) -> np.ndarray:
+    """cost[i, s]: the cost of a first stay of ``lengths_s[i]`` seconds in a phase planned for ``planned_s[s]``."""
+    shortfall = options.short_share * planned_s[None, :] / np.maximum(lengths_s, 1.0)[:, None]
+    return options.short_weight * np.log(np.maximum(shortfall, 1.0))
 
 
 def find_phases(
@@ -241,7 +287,9 @@ def find_phases(
     # stays in the phase around it, wherever the plan would be by then.
     points_somewhere = found.points.sum(axis=1, keepdims=True) > 0
     evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s) * points_somewhere
-    labels = decode_phases(evidence, cues.decoder, found.arrival)
+    bounds_s = np.array([s.start_s for s in sentences] + [max(duration_s, sentences[-1].end_s)])
+    planned_s = np.array(PLAN_SHARES) / sum(PLAN_SHARES) * duration_s
+    labels = decode_phases(evidence, cues.decoder, found.arrival, bounds_s, planned_s)
     labels = _fold_short_spans(labels, sentences, found.points, evidence, cues.decoder)
     starts = [0.0]
     names = [PHASES[labels[0]]]
