@@ -270,6 +270,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("unjustified_choice", "There's a Memcached in front of the catalog."),
     ("think_aloud", "A tricky part is that clocks drift between hosts."),
     ("monitoring", "We'd track the queue depth per partition."),
+    ("monitoring", "Plus compactor lag and the reconnect rate."),
     ("scaling", "When we grow past ten regions the directory becomes the limit."),
     ("check_in", "Are you okay with that so far?"),
     ("check_in", "Is this close to what you have in mind?"),
