@@ -125,9 +125,12 @@ def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
 def test_closing_words_start_the_wrap_up():
     words = words_from("So yeah, that's pretty much it. Did I miss anything big?")
     for opening in ("Let me close out with what I'd watch in production.",
-                    "So, to sum. Push for most people, pull for celebrities."):  # the recogniser cut "to sum up" at a breath
+                    "So, to sum. Push for most people, pull for celebrities.",  # the recogniser cut "to sum up" at a breath
+                    "So yeah, that's it. Load balancer, Redis with the count, Postgres for the orders."):
         tokens = tokenize(words_from(opening))
         assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, WRAP] > 0
+    tokens = tokenize(words_from("That's it for the numbers, now the boxes."))
+    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, WRAP] == 0
     tokens = tokenize(words)
     found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
     assert found.points[0].argmax() == WRAP and found.arrival[0, WRAP] > 0 and found.points[1, WRAP] > 0
