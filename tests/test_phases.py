@@ -113,6 +113,15 @@ def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_sta
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival / 2
 
 
+def test_numbers_the_interviewer_answers_with_are_no_estimate():
+    words = words_from("How many symbols and member firms? Two thousand symbols, a few hundred members.")
+    tokens = tokenize(words)
+    sentences = split_sentences(tokens)
+    answer = {t.word for t in tokens[sentences[1].first : sentences[1].end]}
+    assert sentence_evidence(tokens, sentences, load_phase_cues()).points[1, EST] > 0
+    assert sentence_evidence(tokens, sentences, load_phase_cues(), interviewer_words=answer).points[1, EST] == 0
+
+
 def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     words = words_from("To sum up, we shard by user. If I had more time I'd add search.")
     tokens = tokenize(words)

@@ -71,8 +71,10 @@ def analyze_interview(
         # the flags are found again once the phases are known, for the ones that depend on the phase.
         # The interviewer's words count here: "let's go deeper on the ledger" moves the interview on.
         everyone = words if conversation is None else conversation
+        candidate_words = set(words)
         phases = find_phases(everyone, speech, duration_s=duration_s, cues=load_phase_cues(Path(options.phase_cues)),
-                             flags=find_flags(everyone, pauses, lexicon))
+                             flags=find_flags(everyone, pauses, lexicon),
+                             interviewer_words={i for i, w in enumerate(everyone) if w not in candidate_words})
     flags = find_flags(words, pauses, lexicon, phases)
     session_s = talk_span_s or duration_s
     allocation = allocate_time(phases, session_s=session_s, plan=options.plan)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,8 +119,13 @@ class Evidence:
 
 
 def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues,
-                      flags: Sequence[Flag] = ()) -> Evidence:
-    """What each sentence says about the phase it is in, and about a phase beginning there."""
+                      flags: Sequence[Flag] = (), interviewer_words: Collection[int] = frozenset()) -> Evidence:
+    """What each sentence says about the phase it is in, and about a phase beginning there.
+
+    ``interviewer_words``: the indices of the words the interviewer said. The numbers in their
+    sentences ("two thousand symbols, a few hundred members") answer the candidate's questions;
+    they are no estimate.
+    """
     index = TokenIndex(tokens)
     evidence = np.zeros((len(sentences), len(PHASES)))
     arrival = np.zeros((len(sentences), len(PHASES)))
@@ -152,7 +157,8 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
-        numbers = sum(t.is_number for t in sentence)
+        theirs = sum(t.word in interviewer_words for t in sentence)
+        numbers = 0 if 2 * theirs > len(sentence) else sum(t.is_number for t in sentence)
         evidence[n, estimation] += min(cues.decoder.number_cap, cues.decoder.number_weight * numbers)
         if is_question(sentence):
             evidence[n, requirements] += cues.decoder.question_weight
@@ -276,13 +282,17 @@ def find_phases(
     duration_s: float,
     cues: PhaseCues,
     flags: Sequence[Flag] = (),
+    interviewer_words: Collection[int] = frozenset(),
 ) -> list[PhaseSpan]:
-    """Contiguous phase spans covering the session, found from the words (and the language flags in them)."""
+    """Contiguous phase spans covering the session, found from the words (and the language flags in them).
+
+    ``interviewer_words``: the indices of the words the interviewer said, when the recording has one.
+    """
     tokens = tokenize(words)
     sentences = split_sentences(tokens)
     if not sentences:
         return []
-    found = sentence_evidence(tokens, sentences, cues, flags)
+    found = sentence_evidence(tokens, sentences, cues, flags, interviewer_words)
     # The plan's order settles what a sentence's words leave open; a sentence that points at no phase
     # stays in the phase around it, wherever the plan would be by then.
     points_somewhere = found.points.sum(axis=1, keepdims=True) > 0
