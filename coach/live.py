@@ -222,7 +222,7 @@ class _Analyst:
 
     def _analyse(self, words, regions, position):
         phases = find_phases(words, regions, duration_s=position, cues=self._cues,
-                             flags=find_flags(words, [], self._lexicon))
+                             flags=find_flags(words, [], self._lexicon), ongoing=True)
         return phases, find_flags(words, [], self._lexicon, phases)
 
     def close(self) -> None:

@@ -63,6 +63,11 @@ def test_a_first_stay_far_shorter_than_its_plan_gives_way_to_the_phase_around_it
     assert untimed == [REQ] * 3 + [HLD] + [DD] * 8
     planned_s = np.array([60.0, 12.0, 60.0, 120.0, 30.0])  # half the design's plan is 30 s, three sentences
     assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s) == [REQ] * 3 + [HLD] * 3 + [DD] * 6
+    # while the session goes on, the phase just begun is shown at once: its stay has not ended
+    rows = [(REQ, 3)] * 3 + [(HLD, 3)] * 6 + [(DD, 3)]
+    bounds_s = np.arange(len(rows) + 1) * 10.0
+    assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s)[-1] == HLD
+    assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s, ongoing=True)[-1] == DD
     # a return is as short as it is: two late questions after the design are kept
     rows = [(REQ, 3)] * 3 + [(HLD, 3)] * 4 + [(REQ, 5)] * 2 + [(DD, 3)] * 6
     bounds_s = np.arange(len(rows) + 1) * 10.0

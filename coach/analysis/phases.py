@@ -194,7 +194,8 @@ def position_prior(sentences: Sequence[Sentence], duration_s: float) -> np.ndarr
 
 
 def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.ndarray | None = None,
-                  bounds_s: np.ndarray | None = None, planned_s: np.ndarray | None = None) -> list[int]:
+                  bounds_s: np.ndarray | None = None, planned_s: np.ndarray | None = None,
+                  ongoing: bool = False) -> list[int]:
     """The phase index of each sentence: the best segmentation under evidence minus switching costs.
 
     A path also earns ``arrival[i, p]`` where it reaches phase p for the first time, at sentence i:
@@ -209,7 +210,8 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     planned seconds, a phase's first stay costs more the shorter it falls below
     ``short_share`` of its plan (see :func:`_short_stay_cost`): a high-level design of 8 s in a
     six-minute session is a deep-dive word said early, not a phase. A return (a late question, a
-    recap) may be as short as it likes. The decoder is semi-Markov, over whole stays: O(n^2) in
+    recap) may be as short as it likes, and so may the last stay of a session still ``ongoing``
+    (live practice): it has not ended. The decoder is semi-Markov, over whole stays: O(n^2) in
     the number of sentences.
     """
     n, k = evidence.shape
@@ -241,7 +243,7 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     by_first = np.zeros((n + 1, len(phase)), dtype=bool)
     for j in range(1, n + 1):
         stays = {first: enter[first][:j] - total[:j] + total[j] for first in (True, False)}
-        if timed:
+        if timed and not (ongoing and j == n):
             stays[True] -= _short_stay_cost(bounds_s[j] - bounds_s[:j], planned_s[phase], options)
         for first in (True, False):
             # of equal stays the latest begun: sentences that say nothing stay in the phase before
@@ -283,10 +285,12 @@ def find_phases(
     cues: PhaseCues,
     flags: Sequence[Flag] = (),
     interviewer_words: Collection[int] = frozenset(),
+    ongoing: bool = False,
 ) -> list[PhaseSpan]:
     """Contiguous phase spans covering the session, found from the words (and the language flags in them).
 
     ``interviewer_words``: the indices of the words the interviewer said, when the recording has one.
+    ``ongoing``: the session is still being recorded (live practice), so its last phase has not ended.
     """
     tokens = tokenize(words)
     sentences = split_sentences(tokens)
@@ -299,7 +303,7 @@ def find_phases(
     evidence = found.points + cues.decoder.position_weight * position_prior(sentences, duration_s) * points_somewhere
     bounds_s = np.array([s.start_s for s in sentences] + [max(duration_s, sentences[-1].end_s)])
     planned_s = np.array(PLAN_SHARES) / sum(PLAN_SHARES) * duration_s
-    labels = decode_phases(evidence, cues.decoder, found.arrival, bounds_s, planned_s)
+    labels = decode_phases(evidence, cues.decoder, found.arrival, bounds_s, planned_s, ongoing)
     labels = _fold_short_spans(labels, sentences, found.points, evidence, cues.decoder)
     starts = [0.0]
     names = [PHASES[labels[0]]]
