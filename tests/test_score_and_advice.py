@@ -38,6 +38,21 @@ def test_a_strong_session_scores_high_with_evidence():
     assert items["tradeoffs"].evidence[0].start == 1200
 
 
+def test_reasoning_aloud_weighs_less_than_a_trade_off_and_bare_choices_cost_it():
+    phases = [PhaseSpan("high_level_design", 0, 300, 250), PhaseSpan("deep_dive", 300, 600, 250)]
+    allocation = allocate_time(phases, session_s=600, plan="auto")
+
+    def tradeoff_points(flags):
+        score = score_session(words=words_from("We'll use a cache."), pauses=[], phases=phases, flags=flags,
+                              allocation=allocation, components=COMPONENTS, talk_span_s=600)
+        return next(i for i in score.items if i.id == "tradeoffs")
+
+    # a weak candidate's assumptions and inferences, and two tools picked without a reason
+    item = tradeoff_points([flag("think_aloud", t) for t in (10, 50, 90, 130)] + [flag("unjustified_choice", t) for t in (20, 60)])
+    assert item.points == 0 and "4 stretches of reasoning aloud" in item.reason
+    assert tradeoff_points([flag("tradeoff", t) for t in (10, 50)]).points == 6
+
+
 def test_a_weak_session_loses_points_for_what_it_did_not_do():
     phases = [PhaseSpan("high_level_design", 0, 400, 200), PhaseSpan("deep_dive", 400, 600, 100)]
     words = words_from("We'll use a cache.", start=5)

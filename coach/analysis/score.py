@@ -170,14 +170,24 @@ def _depth(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: T
                       _quotes(areas + detail))
 
 
+TRADEOFF_POINTS = 3.0
+"""Points per trade-off weighed..."""
+REASONING_POINTS = 0.5
+"""...per stretch of reasoning aloud (an assumption or an inference weighs no alternative)..."""
+BARE_CHOICE_POINTS = -2.0
+"""...and per choice named without a reason, the opposite of a trade-off. On our mock interviews these put
+every weak candidate under 35 (at most 31) and every strong one over it (37 or more); counting reasoning
+at 1.5 and a bare choice at -1, a weak one read as ready (bench/scripts, by their weak/mixed/strong names)."""
+
+
 def _tradeoffs(by: dict[str, list[Flag]]) -> RubricItem:
     tradeoffs, thinking = by.get("tradeoff", []), by.get("think_aloud", [])
     unjustified = by.get("unjustified_choice", [])
-    raw = 3 * len(tradeoffs) + 1.5 * len(thinking) - len(unjustified)
+    raw = TRADEOFF_POINTS * len(tradeoffs) + REASONING_POINTS * len(thinking) + BARE_CHOICE_POINTS * len(unjustified)
     points = max(0.0, min(10.0, raw))
-    reason = (f"{counted(len(tradeoffs), 'trade-off')} (3 points each), "
-              f"{counted(len(thinking), 'option')} weighed aloud (1.5 each), "
-              f"{counted(len(unjustified), 'choice')} without a reason (-1 each)")
+    reason = (f"{counted(len(tradeoffs), 'trade-off')} ({TRADEOFF_POINTS:g} points each), "
+              f"{counted(len(thinking), 'stretch', 'stretches')} of reasoning aloud ({REASONING_POINTS:g} each), "
+              f"{counted(len(unjustified), 'choice')} without a reason ({BARE_CHOICE_POINTS:g} each)")
     return RubricItem("tradeoffs", "Discussed trade-offs", points, 10, reason, _quotes(tradeoffs + thinking + unjustified))
 
 
@@ -221,9 +231,10 @@ def _think_aloud(pauses: Sequence[Pause], by: dict[str, list[Flag]], talk_span_s
     return int(round(max(0.0, min(100.0, score)))), reasons
 
 
-def counted(n: int, thing: str) -> str:
-    """'no trade-offs', '1 trade-off', '3 trade-offs'."""
-    return f"no {thing}s" if n == 0 else f"1 {thing}" if n == 1 else f"{n} {thing}s"
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """'no trade-offs', '1 trade-off', '3 trade-offs' (``things``: the plural, when not ``thing`` + s)."""
+    things = things or f"{thing}s"
+    return f"no {things}" if n == 0 else f"1 {thing}" if n == 1 else f"{n} {things}"
 
 
 def _by_category(flags: Sequence[Flag]) -> dict[str, list[Flag]]:
