@@ -276,6 +276,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("scaling", "When we grow past ten regions the directory becomes the limit."),
     ("check_in", "Are you okay with that so far?"),
     ("check_in", "Is this close to what you have in mind?"),
+    ("check_in", "This is where I'd ask whether to do the index or the ranking first."),
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
 ])
 def test_common_wordings_of_each_signal(lexicon, category, text):
