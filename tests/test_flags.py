@@ -261,6 +261,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("tradeoff", "I'd keep one leader, even if it's slower to fail over."),
     ("signpost", "I want to pin down the scope before I draw anything."),
     ("signpost", "I'll close out with what I'd measure."),
+    ("signpost", "Pulling it together, the index is the heart of it."),
     ("check_in", "Was there anything you wanted me to expand on?"),
     ("dismissive", "Billing is pretty standard."),
     ("buzzword", "The services are loosely coupled."),
