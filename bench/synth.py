@@ -12,6 +12,7 @@ NAME filters scripts by stem (e.g. long_notification_system).
 Needs espeak-ng, flite and sox on the PATH.
 """
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,16 @@ def is_fresh(script: Path) -> bool:
     flac, truth = OUT / f"{script.stem}.flac", OUT / f"{script.stem}.json"
     mtime = script.stat().st_mtime
     return all(p.exists() and p.stat().st_mtime > mtime for p in (flac, truth))
+
+
+NESTED_TAG = re.compile(r"\{[a-z_]+:[^{}]*\{")
+
+
+def check(script: Path) -> None:
+    """The shared synthesizer reads a tag inside another tag as text: its braces end up in the truth."""
+    for number, line in enumerate(script.read_text().splitlines(), 1):
+        if NESTED_TAG.search(line):
+            raise SystemExit(f"{script.name}:{number}: a tag inside another tag; close the first before opening the next")
 
 
 def synthesize(script: Path) -> float:
@@ -57,6 +68,7 @@ def main(argv=None) -> int:
     if args.names:
         scripts = [s for s in scripts if s.stem in args.names]
     for script in scripts:
+        check(script)
         if not args.force and is_fresh(script):
             print(f"{script.stem}: up to date")
             continue
