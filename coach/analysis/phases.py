@@ -260,15 +260,15 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
                 enter[first][j] = moves[came_from[first][j], np.arange(len(phase))]
                 if first:
                     enter[first][j] += arrival[j, phase]
-    labels = []
+    stays_backwards = []
     j, state = n, int(np.argmax(best[n]))
     while j > 0:
-        i, first = began[j, state], bool(by_first[j, state])
-        labels[:0] = [int(phase[state])] * (j - i)
+        i, first = int(began[j, state]), bool(by_first[j, state])
+        stays_backwards.append([int(phase[state])] * (j - i))
         if i > 0:
             state = int(came_from[first][i, state])
         j = i
-    return labels
+    return [label for stay in reversed(stays_backwards) for label in stay]
 
 
 def _short_stay_cost(lengths_s: np.ndarray, planned_s: np.ndarray, options: DecoderOptions) -> np.ndarray:
