@@ -270,6 +270,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("tradeoff", "The main bet is one queue per region."),
     ("unjustified_choice", "There's a Memcached in front of the catalog."),
     ("unjustified_choice", "We'd keep the seen IDs in RocksDB for an hour."),
+    ("unjustified_choice", "Then the clips go through FFmpeg."),
     ("unjustified_choice", "The inventory goes in MongoDB, and orders too."),
     ("think_aloud", "A tricky part is that clocks drift between hosts."),
     ("think_aloud", "So the real problem here is double booking the last room."),
