@@ -281,6 +281,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("check_in", "Is this close to what you have in mind?"),
     ("check_in", "This is where I'd ask whether to do the index or the ranking first."),
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
+    ("tradeoff", "I use consistent hashing instead on key modulo, because adding a node moves few keys."),  # as tiny.en writes it
 ])
 def test_common_wordings_of_each_signal(lexicon, category, text):
     assert category in categories(text, lexicon)
