@@ -176,7 +176,7 @@ REASONING_POINTS = 0.5
 """...per stretch of reasoning aloud (an assumption or an inference weighs no alternative)..."""
 BARE_CHOICE_POINTS = -2.0
 """...and per choice named without a reason, the opposite of a trade-off. On our mock interviews these put
-every weak candidate under 35 (at most 31) and every strong one over it (37 or more); counting reasoning
+every weak candidate under 35 (at most 31.5) and every strong one over it (37.5 or more); counting reasoning
 at 1.5 and a bare choice at -1, a weak one read as ready (bench/scripts, by their weak/mixed/strong names)."""
 
 
