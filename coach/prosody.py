@@ -25,7 +25,7 @@ import numpy as np
 
 from coach.errors import ConfigError
 from coach.records import SAMPLE_RATE
-from coach.transcribe import SpeechChunk
+from coach.transcribe import SpeechChunk, piece_bounds
 
 PITCH_RATE = 8000
 """Pitch is tracked on audio decimated to this rate: 400 Hz voices need nothing above 4 kHz."""
@@ -125,8 +125,7 @@ def measure_prosody(chunk: SpeechChunk, options: ProsodyOptions = ProsodyOptions
     audio = sosfilt(butter(4, HIGHPASS_HZ, "highpass", fs=SAMPLE_RATE, output="sos"), chunk.audio)
     samples = []
     for region in chunk.regions:
-        first = max(0, round((region.start - chunk.start) * SAMPLE_RATE))
-        last = min(len(chunk.audio), round((region.end - chunk.start) * SAMPLE_RATE))
+        first, last = chunk.samples_of(region)
         if last <= first:
             continue
         start = chunk.start + first / SAMPLE_RATE
@@ -138,8 +137,7 @@ def _measure_region(audio: np.ndarray, start: float, options: ProsodyOptions) ->
     """Pitch over the whole region at once (the continuity check needs context), statistics per piece."""
     hop = max(1, round(options.hop_s * SAMPLE_RATE))
     f0, voiced = pitch_track(audio, hop, options)
-    n_pieces = max(1, math.ceil(len(audio) / SAMPLE_RATE / options.max_piece_s - 1e-9))
-    bounds = [round(len(audio) * i / n_pieces) for i in range(n_pieces + 1)]
+    bounds = piece_bounds(len(audio), options.max_piece_s)
     # Frame i is centred on sample i * hop; it belongs to the piece holding its centre.
     centres = np.arange(len(f0)) * hop
     min_voiced_frames = max(1, math.ceil(options.min_voiced_s / options.hop_s - 1e-9))

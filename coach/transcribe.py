@@ -154,6 +154,18 @@ class SpeechChunk:
     def end(self) -> float:
         return self.start + len(self.audio) / SAMPLE_RATE
 
+    def samples_of(self, region: SpeechRegion) -> tuple[int, int]:
+        """The first and end sample of ``region`` in :attr:`audio`, clipped to it (equal: none inside)."""
+        first = max(0, round((region.start - self.start) * SAMPLE_RATE))
+        last = min(len(self.audio), round((region.end - self.start) * SAMPLE_RATE))
+        return first, max(first, last)
+
+
+def piece_bounds(n_samples: int, max_piece_s: float) -> list[int]:
+    """Sample bounds that cut ``n_samples`` into the fewest equal pieces of at most ``max_piece_s`` each."""
+    n_pieces = max(1, math.ceil(n_samples / SAMPLE_RATE / max_piece_s - 1e-9))
+    return [round(n_samples * i / n_pieces) for i in range(n_pieces + 1)]
+
 
 @dataclass(frozen=True, slots=True)
 class TranscriberOptions:

@@ -29,7 +29,7 @@ import numpy as np
 from coach.errors import ConfigError
 from coach.prosody import ProsodyOptions, ProsodySample, pitch_track
 from coach.records import CANDIDATE, INTERVIEWER, SAMPLE_RATE, SpeechRegion, VoiceSpan, VoiceSplit, Word
-from coach.transcribe import SpeechChunk
+from coach.transcribe import SpeechChunk, piece_bounds
 
 FRAME = 400
 """Analysis frame: 25 ms at 16 kHz, the usual for cepstra."""
@@ -88,10 +88,8 @@ def measure_voices(chunk: SpeechChunk, options: VoiceOptions = VoiceOptions()) -
     """One :class:`VoicePrint` per piece of each speech region of ``chunk``, on the recording clock."""
     prints = []
     for region in chunk.regions:
-        first = max(0, round((region.start - chunk.start) * SAMPLE_RATE))
-        last = min(len(chunk.audio), round((region.end - chunk.start) * SAMPLE_RATE))
-        n_pieces = max(1, math.ceil((last - first) / SAMPLE_RATE / options.piece_s - 1e-9))
-        bounds = [first + round((last - first) * i / n_pieces) for i in range(n_pieces + 1)]
+        first, last = chunk.samples_of(region)
+        bounds = [first + b for b in piece_bounds(last - first, options.piece_s)]
         for lo, hi in zip(bounds[:-1], bounds[1:]):
             features = _voice_print(chunk.audio[lo:hi])
             if features is not None:
