@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: CUDA if available, else CPU)")
     model.add_argument("--compute-type", default="auto", help="CTranslate2 compute type, e.g. int8, float16 (default: int8 on CPU, float16 on CUDA)")
     model.add_argument("--threads", type=int, default=0, help="CPU threads for the model (default: one per core)")
-    model.add_argument("--beam-size", type=int, default=None, metavar="N", help="beam width: larger is slower and a little more accurate (default 3)")
+    model.add_argument("--beam-size", type=int, default=None, metavar="N", help="beam width: larger is slower and a little more accurate (default 5)")
     progress = analyze.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")

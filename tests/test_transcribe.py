@@ -58,7 +58,7 @@ def test_info_records_what_was_used(transcriber):
     info = transcriber.info
     assert (info.name, info.device, info.compute_type) == ("tiny.en", "cpu", "int8")
     assert info.options["cpu_threads"] == os.cpu_count()
-    assert info.options["beam_size"] == 3 and info.options["model_verified"]
+    assert info.options["beam_size"] == 5 and info.options["model_verified"]
     assert info.options["workers"] == os.cpu_count()  # one single-thread decoder per core
     assert info.options["initial_prompt"]  # keep_fillers is on by default
 
