@@ -158,6 +158,18 @@ def test_a_one_word_announcement_must_be_heard_as_said():
         assert (found.arrival[0, EST] > 0) == announced, text
 
 
+def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_no_estimate():
+    cues = load_phase_cues()
+    for text, phase, announced in (("Okay, go into the transcoding.", DD, True),
+                                   ("I'll go into the matching first.", DD, True),
+                                   ("Orders go into Postgres.", DD, False),
+                                   ("Okay, the numbers.", EST, True),
+                                   ("One row per slot with the number of spaces taken.", EST, False)):
+        tokens = tokenize(words_from(text))
+        found = sentence_evidence(tokens, split_sentences(tokens), cues)
+        assert (found.arrival[0, phase] > 0) == announced, text
+
+
 def test_a_short_announced_wrap_up_at_the_end_is_kept():
     text = (
         "How many users do we have? Do we need search? Let me do the back of the envelope math. "
