@@ -257,7 +257,6 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("monitoring", "I'd alert when the backlog passes a minute."),
     ("scaling", "For more tenants we add more query nodes."),
     ("signpost", "Okay, back to the write path."),
-    ("think_aloud", "Let's say ten thousand stores."),
     ("tradeoff", "I'd keep one leader, even if it's slower to fail over."),
     ("signpost", "I want to pin down the scope before I draw anything."),
     ("signpost", "I'll close out with what I'd measure."),
@@ -287,6 +286,12 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 ])
 def test_common_wordings_of_each_signal(lexicon, category, text):
     assert category in categories(text, lexicon)
+
+
+def test_a_number_assumed_or_rounded_is_no_reasoning_aloud(lexicon):
+    # estimation that only states a number is not thinking aloud (bench/scripts/README.md, tagging conventions)
+    for text in ("Let's say ten thousand stores.", "If I round that, it's about twelve thousand a second."):
+        assert "think_aloud" not in categories(text, lexicon), text
 
 
 def test_a_claim_is_no_scaling_and_waving_monitoring_away_is_no_monitoring(lexicon):
