@@ -296,12 +296,14 @@ def test_a_number_assumed_or_rounded_is_no_reasoning_aloud(lexicon):
 
 def test_failure_handling_is_a_scenario_not_a_mechanism_named_in_a_list(lexicon):
     assert "failure_mode" in categories("If a worker dies mid-chunk, the chunk goes back on the queue.", lexicon)
+    assert "failure_mode" in categories("When a connection server dies, its clients all come back at once.", lexicon)
     assert "failure_mode" not in categories("Kafka with a dead letter topic, and failover to a second region.",
                                             lexicon)
 
 
 def test_a_claim_is_no_scaling_and_waving_monitoring_away_is_no_monitoring(lexicon):
     assert categories("It's stateless, so it's super scalable.", lexicon) == ["buzzword"]
+    assert "scaling" not in categories("A fan-out service pushes each post into the followers' timelines.", lexicon)
     assert "monitoring" not in categories("Monitoring is the usual.", lexicon)
 
 
