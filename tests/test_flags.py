@@ -280,6 +280,7 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("check_in", "Is this close to what you have in mind?"),
     ("check_in", "This is where I'd ask whether to do the index or the ranking first."),
     ("monitoring", "Queue depth and the age of the oldest job, because depth can look fine while one job is stuck."),
+    ("tradeoff", "For business records I'd take Postgres over a document store: the data is structured."),
     ("check_in", "Anything of like me to revisit."),  # tiny.en dropped "you'd"
     ("check_in", "Two numbers match what you can in mind."),  # "Do those numbers match what you had in mind?"
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
