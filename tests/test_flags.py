@@ -86,6 +86,12 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     "We all put the sessions on Reddish.",
     # a statement ending on a product, its verb garbled
     "The click counts from the Ron DynamoDB.",
+    # a component placed with no verb of choosing
+    "Events live in Postgres, one row per event.",
+    "The votes get saved in MongoDB, one big collection.",
+    "Then Redis goes next to it.",
+    "And a load balancer at the front.",
+    "A Redis lock, like, that's a thing.",
 ])
 def test_a_choice_in_any_form_is_flagged(lexicon, text):
     assert "unjustified_choice" in categories(text, lexicon)
