@@ -132,10 +132,6 @@ def interviewer_voice(audio: Path) -> str | None:
     return None
 
 
-def has_interviewer(audio: Path) -> bool:
-    return interviewer_voice(audio) is not None
-
-
 def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Session:
     if sessions is not None:
         session = Session.from_json(json.loads((sessions / f"{audio.stem}.json").read_text()))
@@ -152,7 +148,7 @@ def load_session(audio: Path, sessions: Path | None, save: Path | None) -> Sessi
                           "phases": analysis.phases, "flags": analysis.flags, "feedback": analysis.feedback})
     out = (save or Path("/tmp")) / f"{audio.stem}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    told = ["--interviewer"] if has_interviewer(audio) else []
+    told = ["--interviewer"] if interviewer_voice(audio) else []
     subprocess.run([sys.executable, "-m", "coach", "analyze", str(audio), "--json", str(out), "--no-progress", "--no-save",
                     *told], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return Session.from_json(json.loads(out.read_text()))
@@ -177,7 +173,10 @@ def main() -> int:
     print(f"{'file':34s} {'phase acc':>9s} {'flag R':>7s} {'flag P':>7s}")
     for audio in files:
         truth = json.loads(audio.with_suffix(".json").read_text())
-        session = script_text_analysis(truth, interviewer_voice(audio)) if args.script_text else load_session(audio, args.sessions, args.save)
+        if args.script_text:
+            session = script_text_analysis(truth, interviewer_voice(audio))
+        else:
+            session = load_session(audio, args.sessions, args.save)
         accuracy = phase_accuracy(session, truth)
         counts = flag_matches(session, truth)
         tagged, found, flagged, matched = (sum(c[i] for c in counts.values()) for i in range(4))

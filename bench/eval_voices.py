@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from eval_analysis import OURS, has_interviewer  # noqa: E402
+from eval_analysis import OURS, interviewer_voice  # noqa: E402
 from eval_vad import load_audio, run_vad  # noqa: E402
 
 from coach.records import CANDIDATE, SpeechRegion  # noqa: E402
@@ -81,7 +81,7 @@ def main() -> int:
     print(f"{'recording':44s} {'accuracy':>8s} {'separation':>10s} {'other voice: truth / found':>27s}")
     scored = []
     cases = [(audio, truth_of_mock(json.loads(audio.with_suffix(".json").read_text())))
-             for audio in sorted(OURS.glob("*.flac")) if has_interviewer(audio)]
+             for audio in sorted(OURS.glob("*.flac")) if interviewer_voice(audio)]
     cases.append((REAL / "pyannote-audio" / "sample.wav", truth_of_rttm(REAL / "pyannote-audio" / "sample.rttm")))
     cases += [(REAL / name, None) for name in TWO_VOICES_NO_TRUTH + ONE_VOICE]
     for path, truth in cases:
