@@ -49,6 +49,22 @@ def test_requirements_first_reached_late_are_no_return():
     assert decode_phases(evidence(*rows), DecoderOptions()) == [REQ] * 3 + [HLD] * 10
 
 
+def test_requirements_reached_late_earn_their_announcement():
+    # "I skipped the questions" after a minute of boxes: the opening was the design, not silent requirements
+    rows = [(HLD, 1.0)] * 4 + [(REQ, 1.0)] * 3 + [(HLD, 3)] * 4
+    arrival = np.zeros((len(rows), 5))
+    arrival[4, REQ] = DecoderOptions().announce_arrival
+    assert decode_phases(evidence(*rows), DecoderOptions(), arrival)[:4] == [HLD] * 4
+    tokens = tokenize(words_from("Um, wait, I skipped the questions."))
+    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, REQ] > 0
+
+
+def test_going_back_to_a_phase_is_evidence_but_no_first_arrival():
+    tokens = tokenize(words_from("So, yeah, back to the boxes."))
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    assert found.points[0, HLD] > 0 and found.arrival[0, HLD] < DecoderOptions().announce_arrival
+
+
 def test_sentences_without_evidence_stay_in_the_current_phase():
     rows = [(REQ, 3)] * 2 + [(None, 0)] * 4 + [(EST, 4)] * 2
     labels = decode_phases(evidence(*rows), DecoderOptions())

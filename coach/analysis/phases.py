@@ -77,6 +77,8 @@ class PhaseCues:
     """Per flag category, the evidence one such flag gives each phase (failure handling -> deep dive)."""
     flag_arrival: dict[str, float]
     """Per flag category, the bonus for first arriving at any phase in a sentence with such a flag (a signpost)."""
+    returns: tuple[Pattern, ...]
+    """Words that make an announcement a return ("back to the boxes"): no first arrival's bonus."""
     decoder: DecoderOptions
 
 
@@ -86,6 +88,7 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
     vocab = data.pop("vocab", {})
     flag_evidence = data.pop("flag_evidence", {})
     flag_arrival = data.pop("flag_arrival", {})
+    returns = data.pop("returns", [])
     try:
         decoder = DecoderOptions(**data.pop("decoder", {}))
     except TypeError as exc:
@@ -106,6 +109,7 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
         weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
         flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
         flag_arrival={c: float(w) for c, w in flag_arrival.items()},
+        returns=tuple(compile_pattern(s, vocab) for s in returns),
         decoder=decoder,
     )
 
@@ -136,6 +140,12 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     # has been given, so an announcement asked as a question weighs as one topic word, and it is the
     # sentence after it that may start the phase, with half the bonus (the answer may be no).
     asks = [is_question(tokens[s.first : s.end]) for s in sentences]
+    # "So, back to the boxes" announces a phase already reached: it is that phase's evidence, but no path may be
+    # paid for first reaching the phase there (which would favour a path that had not been in it before)
+    goes_back = np.zeros(len(sentences), dtype=bool)
+    for pattern in cues.returns:
+        for first, _ in pattern.find(tokens, index):
+            goes_back[owner[first]] = True
     for p, phase in enumerate(PHASES):
         weighted = (
             (cues.decoder.cue_weight, cues.cues[phase]),
@@ -151,7 +161,7 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                     n = owner[first]
                     evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
                     starts_at = n + 1 if asks[n] else n
-                    if opens and starts_at < len(sentences):
+                    if opens and starts_at < len(sentences) and not goes_back[n]:
                         bonus = cues.decoder.announce_arrival / (2 if asks[n] else 1)
                         arrival[starts_at, p] = max(arrival[starts_at, p], bonus)
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
@@ -204,7 +214,8 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     candidate who opened with the design and then asks their first requirement question has not
     gone back to requirements, they have reached them late. The decoder's state is therefore
     (current phase, furthest phase reached, whether requirements were reached), and a first
-    arrival is a step beyond the furthest.
+    arrival is a step beyond the furthest, or requirements reached late ("I skipped the questions",
+    after a minute of boxes: that the opening was the design is what the announcement says).
 
     Given the sentences' time bounds (``bounds_s``, one more than the sentences) and each phase's
     planned seconds, a phase's first stay costs more the shorter it falls below
@@ -228,7 +239,7 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     follows = (valid[:, None] & valid[None, :] & (phase[None, :] != phase[:, None])
                & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
                & (asked[None, :] == (asked[:, None] | (phase[None, :] == 0))))
-    first_arrival = phase[None, :] > furthest[:, None]
+    first_arrival = (phase[None, :] > furthest[:, None]) | ((phase[None, :] == 0) & ~asked[:, None])
     transition = {first: np.where(follows & (first_arrival == first), -cost, -np.inf) for first in (True, False)}
     total = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])[:, phase]  # (n + 1, states)
     timed = bounds_s is not None and planned_s is not None
