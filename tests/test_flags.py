@@ -136,6 +136,11 @@ def test_buzzword_needs_no_number_or_mechanism(lexicon):
     assert "buzzword" in categories("It should be scalable and robust.", lexicon)
     assert "buzzword" not in categories("It should be scalable to 50,000 writes per second.", lexicon)
     assert "buzzword" not in categories("It stays highly available with three replicas in each region.", lexicon)
+    # a bare load balancer is the generic box, not how availability is reached
+    assert "buzzword" in categories("Everything sits behind a load balancer, so it's highly available.", lexicon)
+    assert "buzzword" in categories("Each piece is its own service, so it scales horizontally.", lexicon)
+    assert "buzzword" not in categories("It scales horizontally by adding API servers, about two thousand QPS each.",
+                                        lexicon)
 
 
 def test_stuck_only_without_an_approach(lexicon):
@@ -289,6 +294,8 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("monitoring", "Queue depth and the age of the oldest job, because depth can look fine while one job is stuck."),
     ("tradeoff", "For business records I'd take Postgres over a document store: the data is structured."),
     ("buzzword", "It's all microservices, so it scales nicely."),
+    ("buzzword", "And we'd run it all on Kubernetes, so it auto scales."),
+    ("buzzword", "Redis is crazy fast, so it'll handle it."),
     ("check_in", "Anything of like me to revisit."),  # tiny.en dropped "you'd"
     ("check_in", "Two numbers match what you can in mind."),  # "Do those numbers match what you had in mind?"
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
