@@ -29,6 +29,10 @@ def test_a_closed_pattern_must_end_a_sentence():
     assert list(pattern.find(tokenize(words_from("Timers live in Redis. Then we fetch."))))
     assert list(pattern.find(tokenize(words_from("Timers live in Redis then we fetch", gaps={4: 1.0}))))
     assert not list(pattern.find(tokenize(words_from("Timers live in Redis for a minute."))))
+    # a gap before the end stretches to it: up to three words, then the sentence ends
+    short_topic = compile_pattern("^ right, * $", {})
+    assert list(short_topic.find(tokenize(words_from("Right, some numbers. Then we fetch.")))) == [(0, 3)]
+    assert not list(short_topic.find(tokenize(words_from("Right, we need a few more numbers."))))
 
 
 def test_a_vocabulary_may_include_another():
@@ -141,6 +145,11 @@ def test_buzzword_needs_no_number_or_mechanism(lexicon):
     assert "buzzword" in categories("Each piece is its own service, so it scales horizontally.", lexicon)
     assert "buzzword" not in categories("It scales horizontally by adding API servers, about two thousand QPS each.",
                                         lexicon)
+
+
+def test_an_acknowledgement_is_no_signpost(lexicon):
+    assert "signpost" not in categories("Right, makes sense.", lexicon)
+    assert "signpost" not in categories("Right, got it.", lexicon)
 
 
 def test_stuck_only_without_an_approach(lexicon):
@@ -296,6 +305,10 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("buzzword", "It's all microservices, so it scales nicely."),
     ("buzzword", "And we'd run it all on Kubernetes, so it auto scales."),
     ("buzzword", "Redis is crazy fast, so it'll handle it."),
+    ("signpost", "Right, merging."),
+    ("signpost", "A word on growth."),
+    ("signpost", "With that in mind, let me walk one submission through the system."),
+    ("signpost", "Let me put the main pieces down, then we can pick one."),
     ("check_in", "Anything of like me to revisit."),  # tiny.en dropped "you'd"
     ("check_in", "Two numbers match what you can in mind."),  # "Do those numbers match what you had in mind?"
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),

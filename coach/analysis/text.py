@@ -166,9 +166,8 @@ class Pattern:
             if self.anchored and not starts_sentence(tokens, i):
                 continue
             end = self.match_at(tokens, i)
-            if end is None or (self.closed and end < len(tokens) and not starts_sentence(tokens, end, lead_ins=False)):
-                continue
-            yield i, end
+            if end is not None:
+                yield i, end
 
     def match_at(self, tokens: Sequence[Token], i: int) -> int | None:
         """End (exclusive) of a match beginning at token ``i``, or None."""
@@ -185,7 +184,9 @@ class Pattern:
 
     def _match_at(self, tokens: Sequence[Token], i: int, part: int) -> int | None:
         if part == len(self.parts):
-            return i
+            # checked here, not on the first match found, so that a gap before it ("right, * $") can stretch
+            ends = not self.closed or i >= len(tokens) or starts_sentence(tokens, i, lead_ins=False)
+            return i if ends else None
         kind = self.parts[part][0]
         if kind == "gap":
             for skip in range(MAX_GAP_TOKENS + 1):
