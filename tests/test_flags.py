@@ -147,6 +147,12 @@ def test_buzzword_needs_no_number_or_mechanism(lexicon):
                                         lexicon)
 
 
+def test_a_comparison_is_no_dismissal(lexicon):
+    assert "dismissive" not in categories("A single writer per key is simpler.", lexicon)
+    assert "dismissive" not in categories("That's simpler than a lock.", lexicon)
+    assert "dismissive" in categories("That part is simple, we just copy it.", lexicon)
+
+
 def test_an_acknowledgement_is_no_signpost(lexicon):
     assert "signpost" not in categories("Right, makes sense.", lexicon)
     assert "signpost" not in categories("Right, got it.", lexicon)
@@ -312,6 +318,9 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("failure_mode", "What worries me is a client offline for a week, coming back with thousands of edits."),
     ("failure_mode", "Left alone, the nodes owning those partitions run out of memory."),
     ("failure_mode", "If any night comes back with zero rows updated, the whole transaction rolls back."),
+    ("dismissive", "The rest of playlists is just basic create, read, update, delete, nothing interesting there."),
+    ("dismissive", "Scaling isn't really a worry here."),
+    ("check_in", "Are those numbers in line with what you were picturing?"),
     ("signpost", "Right, merging."),
     ("signpost", "A word on growth."),
     ("signpost", "With that in mind, let me walk one submission through the system."),
