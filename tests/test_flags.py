@@ -321,6 +321,8 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("dismissive", "The rest of playlists is just basic create, read, update, delete, nothing interesting there."),
     ("dismissive", "Scaling isn't really a worry here."),
     ("check_in", "Are those numbers in line with what you were picturing?"),
+    ("failure_mode", "If no in-sync replica survives, the partition stays offline."),
+    ("scaling", "We grow by moving whole partitions onto new brokers, which never moves a key."),
     ("signpost", "Right, merging."),
     ("signpost", "A word on growth."),
     ("signpost", "With that in mind, let me walk one submission through the system."),
