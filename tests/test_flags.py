@@ -147,6 +147,13 @@ def test_buzzword_needs_no_number_or_mechanism(lexicon):
                                         lexicon)
 
 
+def test_a_reason_two_sentences_on_is_not_the_choices(lexicon):
+    assert "unjustified_choice" not in categories("Orders go into Postgres. It keeps them safe, because it has transactions.",
+                                                  lexicon)
+    assert "unjustified_choice" in categories(
+        "Orders go into Postgres. All of it runs on servers. The site has to be up, because it's a sale.", lexicon)
+
+
 def test_a_comparison_is_no_dismissal(lexicon):
     assert "dismissive" not in categories("A single writer per key is simpler.", lexicon)
     assert "dismissive" not in categories("That's simpler than a lock.", lexicon)

@@ -36,7 +36,8 @@ class Guard:
     match when one occurs there, a ``when`` group's ``near`` keeps it only then.
 
     ``inside``: the matched words themselves count too, for words that a pattern's gap may have
-    swallowed ("we don't need Kafka" is no choice of Kafka).
+    swallowed ("we don't need Kafka" is no choice of Kafka). ``next_sentence``: the window ends with
+    the sentence after the match's own, however many words are left of ``after``.
     """
 
     patterns: tuple[Pattern, ...]
@@ -44,6 +45,7 @@ class Guard:
     after: int
     same_sentence: bool
     inside: bool = False
+    next_sentence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,7 @@ def _guard(spec: dict, key: str, vocab: dict[str, tuple[str, ...]]) -> Guard:
         after=int(spec.get("after", 0)),
         same_sentence=bool(spec.get("same_sentence", False)),
         inside=bool(spec.get("inside", False)),
+        next_sentence=bool(spec.get("next_sentence", False)),
     )
 
 
@@ -187,6 +190,10 @@ def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence
         lo, hi = max(0, first - guard.before), min(len(tokens), end + guard.after)
         if guard.same_sentence:
             lo, hi = _sentence_bounds(tokens, first, end, lo, hi)
+        elif guard.next_sentence:
+            _, own_end = _sentence_bounds(tokens, first, end, lo, hi)
+            if own_end < hi:
+                _, hi = _sentence_bounds(tokens, own_end, own_end + 1, own_end, hi)
         for pattern in guard.patterns:
             for i in range(lo, hi):
                 if first <= i < end and not guard.inside:
