@@ -154,6 +154,11 @@ def test_a_reason_two_sentences_on_is_not_the_choices(lexicon):
         "Orders go into Postgres. All of it runs on servers. The site has to be up, because it's a sale.", lexicon)
 
 
+def test_a_product_named_as_an_example_is_no_choice(lexicon):
+    assert "unjustified_choice" not in categories("It's one shared cache, something like a managed Memcached.", lexicon)
+    assert "unjustified_choice" in categories("Like, the workers could just be Lambda functions.", lexicon)
+
+
 def test_a_comparison_is_no_dismissal(lexicon):
     assert "dismissive" not in categories("A single writer per key is simpler.", lexicon)
     assert "dismissive" not in categories("That's simpler than a lock.", lexicon)
