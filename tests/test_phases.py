@@ -180,10 +180,23 @@ def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_
                                    ("I'll go into the matching first.", DD, True),
                                    ("Orders go into Postgres.", DD, False),
                                    ("Okay, the numbers.", EST, True),
+                                   ("Um, numbers.", EST, True),
+                                   ("Numbers of moves differ by game.", EST, False),
                                    ("One row per slot with the number of spaces taken.", EST, False)):
         tokens = tokenize(words_from(text))
         found = sentence_evidence(tokens, split_sentences(tokens), cues)
         assert (found.arrival[0, phase] > 0) == announced, text
+
+
+def test_pretty_much_it_closing_a_sentence_announces_the_wrap_up():
+    cues = load_phase_cues()
+    # "that's" is what a small model loses ("So, yeah, not pretty much it." for "that's pretty much it")
+    for text, announced in (("So, yeah, not pretty much it.", True),
+                            ("That's pretty much it for the numbers, now the boxes.", True),
+                            ("It's pretty much items in a list.", False)):
+        tokens = tokenize(words_from(text))
+        found = sentence_evidence(tokens, split_sentences(tokens), cues)
+        assert (found.arrival[0, WRAP] > 0) == announced, text
 
 
 def test_a_short_announced_wrap_up_at_the_end_is_kept():
