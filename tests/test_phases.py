@@ -192,11 +192,22 @@ def test_pretty_much_it_closing_a_sentence_announces_the_wrap_up():
     cues = load_phase_cues()
     # "that's" is what a small model loses ("So, yeah, not pretty much it." for "that's pretty much it")
     for text, announced in (("So, yeah, not pretty much it.", True),
-                            ("That's pretty much it for the numbers, now the boxes.", True),
                             ("It's pretty much items in a list.", False)):
         tokens = tokenize(words_from(text))
         found = sentence_evidence(tokens, split_sentences(tokens), cues)
         assert (found.arrival[0, WRAP] > 0) == announced, text
+
+
+def test_that_s_it_announces_the_wrap_up_only_late_in_the_session():
+    cues = load_phase_cues()
+    tokens = tokenize(words_from("If the phone loses signal right after. That's it. The trip would be stuck waiting."))
+    sentences = split_sentences(tokens)
+    mid_session = sentence_evidence(tokens, sentences, cues, duration_s=sentences[-1].end_s * 3)
+    assert mid_session.arrival[1, WRAP] == 0
+    tokens = tokenize(words_from("Load balancer, Redis, Postgres. So yeah. That's it."))
+    sentences = split_sentences(tokens)
+    at_the_end = sentence_evidence(tokens, sentences, cues, duration_s=sentences[-1].end_s)
+    assert at_the_end.arrival[-1, WRAP] > 0
 
 
 def test_a_short_announced_wrap_up_at_the_end_is_kept():

@@ -64,6 +64,8 @@ class DecoderOptions:
     """A phase's first stay shorter than this share of its planned time..."""
     short_weight: float = 3.0
     """...costs this much per e-fold it falls short (see :func:`_short_stay_cost`)."""
+    late_share: float = 0.7
+    """``announce_late`` words announce their phase only after this share of the session (see :class:`PhaseCues`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,9 @@ class PhaseCues:
     announce: dict[str, tuple[Pattern, ...]]
     announce_within: dict[str, tuple[Pattern, ...]]
     """Announcements said inside a phase rather than where it begins ("if I had more time" follows the summary)."""
+    announce_late: dict[str, tuple[Pattern, ...]]
+    """Announcements only late in a session: "That's it." ends the interview there, but mid-session it as often
+    ends a thought ("...loses signal right after. That's it, the trip is stuck")."""
     cues: dict[str, tuple[Pattern, ...]]
     weak_cues: dict[str, tuple[Pattern, ...]]
     flag_evidence: dict[str, dict[str, float]]
@@ -105,6 +110,8 @@ def load_phase_cues(path: str | Path = DEFAULT_CUES) -> PhaseCues:
         announce={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce", [])) for p in PHASES},
         announce_within={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce_within", []))
                          for p in PHASES},
+        announce_late={p: tuple(compile_pattern(s, vocab) for s in data.get(p, {}).get("announce_late", []))
+                       for p in PHASES},
         cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("cues", [])) for p in PHASES},
         weak_cues={p: tuple(compile_pattern(s, vocab, loose=True) for s in data.get(p, {}).get("weak_cues", [])) for p in PHASES},
         flag_evidence={c: {p: float(w) for p, w in weights.items()} for c, weights in flag_evidence.items()},
@@ -123,12 +130,14 @@ class Evidence:
 
 
 def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cues: PhaseCues,
-                      flags: Sequence[Flag] = (), interviewer_words: Collection[int] = frozenset()) -> Evidence:
+                      flags: Sequence[Flag] = (), interviewer_words: Collection[int] = frozenset(),
+                      duration_s: float | None = None) -> Evidence:
     """What each sentence says about the phase it is in, and about a phase beginning there.
 
     ``interviewer_words``: the indices of the words the interviewer said. The numbers in their
     sentences ("two thousand symbols, a few hundred members") answer the candidate's questions;
-    they are no estimate.
+    they are no estimate. ``duration_s``: the session's length, which places the late
+    announcements (:attr:`PhaseCues.announce_late`); without it they count anywhere.
     """
     index = TokenIndex(tokens)
     evidence = np.zeros((len(sentences), len(PHASES)))
@@ -155,10 +164,14 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     evidence[owner[first], p] += weight
-        for opens, patterns in ((True, cues.announce[phase]), (False, cues.announce_within[phase])):
+        late_from = cues.decoder.late_share * duration_s if duration_s else 0.0
+        for opens, patterns, from_s in ((True, cues.announce[phase], 0.0), (False, cues.announce_within[phase], 0.0),
+                                        (True, cues.announce_late[phase], late_from)):
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     n = owner[first]
+                    if sentences[n].start_s < from_s:
+                        continue
                     evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
                     starts_at = n + 1 if asks[n] else n
                     if opens and starts_at < len(sentences) and not goes_back[n]:
@@ -307,7 +320,7 @@ def find_phases(
     sentences = split_sentences(tokens)
     if not sentences:
         return []
-    found = sentence_evidence(tokens, sentences, cues, flags, interviewer_words)
+    found = sentence_evidence(tokens, sentences, cues, flags, interviewer_words, duration_s)
     # The plan's order settles what a sentence's words leave open; a sentence that points at no phase
     # stays in the phase around it, wherever the plan would be by then.
     points_somewhere = found.points.sum(axis=1, keepdims=True) > 0
