@@ -155,6 +155,7 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
     for pattern in cues.returns:
         for first, _ in pattern.find(tokens, index):
             goes_back[owner[first]] = True
+    late_from = cues.decoder.late_share * duration_s if duration_s else 0.0
     for p, phase in enumerate(PHASES):
         weighted = (
             (cues.decoder.cue_weight, cues.cues[phase]),
@@ -164,7 +165,6 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     evidence[owner[first], p] += weight
-        late_from = cues.decoder.late_share * duration_s if duration_s else 0.0
         for opens, patterns, from_s in ((True, cues.announce[phase], 0.0), (False, cues.announce_within[phase], 0.0),
                                         (True, cues.announce_late[phase], late_from)):
             for pattern in patterns:
