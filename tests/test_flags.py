@@ -154,6 +154,16 @@ def test_a_reason_two_sentences_on_is_not_the_choices(lexicon):
         "Orders go into Postgres. All of it runs on servers. The site has to be up, because it's a sale.", lexicon)
 
 
+def test_a_reason_in_the_next_sentence_counts_when_that_sentence_takes_the_choice_up(lexicon):
+    assert "unjustified_choice" not in categories("We'll use Kafka. Because a slow consumer must never block.", lexicon)
+    assert "unjustified_choice" not in categories("We'll use Kafka. Kafka keeps them a week, so that a consumer can replay.",
+                                                  lexicon)
+    # the next sentence is about another part: its reason is that part's
+    assert "unjustified_choice" in categories(
+        "I'd put Kafka between the chat service and the workers. Everything in the middle is stateless, so it scales.",
+        lexicon)
+
+
 def test_a_product_named_as_an_example_is_no_choice(lexicon):
     assert "unjustified_choice" not in categories("It's one shared cache, something like a managed Memcached.", lexicon)
     assert "unjustified_choice" in categories("Like, the workers could just be Lambda functions.", lexicon)

@@ -28,6 +28,10 @@ CATEGORIES = WEAK_CATEGORIES + STRONG_CATEGORIES
 QUOTE_MAX_TOKENS = 20
 """A quoted sentence reaches at most this far either side of the matched words."""
 MIN_QUESTION_WORDS = 3
+NAMED_AGAIN_WITHIN = 3
+NAMED_AGAIN_MIN_LETTERS = 4
+"""A sentence that names a word of the sentence before (of this many letters or more: "Kafka", not "we")
+among its first words takes that sentence up again, for :attr:`Guard.next_sentence_opens`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,10 @@ class Guard:
 
     ``inside``: the matched words themselves count too, for words that a pattern's gap may have
     swallowed ("we don't need Kafka" is no choice of Kafka). ``next_sentence``: the window ends with
-    the sentence after the match's own, however many words are left of ``after``.
+    the sentence after the match's own, however many words are left of ``after``; with
+    ``next_sentence_opens``, only when that sentence refers back to the match: it opens with one of
+    these patterns ("It keeps...", "Because...") or, within its first words, names a word of the
+    match's sentence again ("We'll use Kafka. Kafka keeps...").
     """
 
     patterns: tuple[Pattern, ...]
@@ -46,6 +53,7 @@ class Guard:
     same_sentence: bool
     inside: bool = False
     next_sentence: bool = False
+    next_sentence_opens: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,7 @@ def _guard(spec: dict, key: str, vocab: dict[str, tuple[str, ...]]) -> Guard:
         same_sentence=bool(spec.get("same_sentence", False)),
         inside=bool(spec.get("inside", False)),
         next_sentence=bool(spec.get("next_sentence", False)),
+        next_sentence_opens=tuple(compile_pattern(p, vocab) for p in spec.get("next_sentence_opens", [])),
     )
 
 
@@ -191,9 +200,11 @@ def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence
         if guard.same_sentence:
             lo, hi = _sentence_bounds(tokens, first, end, lo, hi)
         elif guard.next_sentence:
-            _, own_end = _sentence_bounds(tokens, first, end, lo, hi)
-            if own_end < hi:
+            own_start, own_end = _sentence_bounds(tokens, first, end, lo, hi)
+            if own_end < hi and _refers_back(tokens, own_start, own_end, guard.next_sentence_opens):
                 _, hi = _sentence_bounds(tokens, own_end, own_end + 1, own_end, hi)
+            else:
+                hi = min(hi, own_end)
         for pattern in guard.patterns:
             for i in range(lo, hi):
                 if first <= i < end and not guard.inside:
@@ -202,6 +213,15 @@ def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence
                 if stop is not None and (guard.inside or not (i < end and stop > first)):
                     return True
     return False
+
+
+def _refers_back(tokens: Sequence[Token], first: int, end: int, opens: Sequence[Pattern]) -> bool:
+    """Does the sentence after tokens [first, end) take them up? Always, when no ``opens`` are given;
+    else when it opens with one of them or soon names one of their words again."""
+    if not opens or any(p.match_at(tokens, end) is not None for p in opens):
+        return True
+    named = {t.text for t in tokens[first:end] if len(t.text) >= NAMED_AGAIN_MIN_LETTERS}
+    return any(t.text in named for t in tokens[end : end + NAMED_AGAIN_WITHIN])
 
 
 def _sentence_bounds(tokens: Sequence[Token], first: int, end: int, lo: int, hi: int) -> tuple[int, int]:
