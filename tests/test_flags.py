@@ -263,6 +263,17 @@ def test_a_how_many_asks_mid_sentence_but_only_while_settling_requirements(lexic
     assert "clarifying_question" not in {f.category for f in designing}
 
 
+def test_an_either_or_without_its_question_mark_asks_while_settling_requirements(lexicon):
+    from coach.records import PhaseSpan
+
+    # "Is this one operator ..." as tiny.en wrote it: no question mark, the opener garbled
+    words = words_from("This miss one operator running its own garages, or a marketplace where owners list spaces.")
+    asked = find_flags(words, [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
+    assert "clarifying_question" in {f.category for f in asked}
+    designing = find_flags(words, [], lexicon, [PhaseSpan("deep_dive", 0.0, 99.0)])
+    assert "clarifying_question" not in {f.category for f in designing}
+
+
 def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon):
     from coach.records import PhaseSpan
 
