@@ -366,6 +366,10 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     ("buzzword", "Can't we just throw more servers at it?"),
     ("dismissive", "Nobody reads a million comments, it'll be fine."),
     ("check_in", "Is that the kind of thing you wanted?"),
+    # as tiny.en wrote three of them
+    ("check_in", "Before I go there, does that flow match what you're having mind?"),
+    ("check_in", "Anything you've wanted me to take further."),
+    ("check_in", "Is that the kind on thing you wanted?"),
     ("signpost", "Right, merging."),
     ("signpost", "A word on growth."),
     ("signpost", "With that in mind, let me walk one submission through the system."),
