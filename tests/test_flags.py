@@ -284,6 +284,8 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("filler", "So yeah that's the design."),
+    ("filler", "Yeah, so, the workers read from the topic."),
     ("hedge", "I'm not entirely sure the index fits in memory."),
     ("hedge", "I'd say the gateway breaks first."),
     ("dismissive", "Sharding is the easy part."),
