@@ -188,6 +188,16 @@ def test_stuck_only_without_an_approach(lexicon):
     assert "stuck" not in categories("Okay, I don't know how the big calendars do it, but here's my approach.", lexicon)
 
 
+def test_unsure_of_a_quantity_is_a_hedge_not_stuck(lexicon):
+    unsure = words_from("I'm not sure how much memory they have. Next the storage.", gaps={7: 9.0})
+    pause = Pause(unsure[6].end, unsure[7].start)
+    found = [f.category for f in find_flags(unsure, [pause], lexicon)]
+    assert "stuck" not in found and "hedge" in found
+    stuck = words_from("I'm not sure how to merge them. Next the storage.", gaps={7: 9.0})
+    pause = Pause(stuck[6].end, stuck[7].start)
+    assert "stuck" in [f.category for f in find_flags(stuck, [pause], lexicon)]
+
+
 def test_stuck_with_an_adverb(lexicon):
     stuck = words_from("Merging the edits, I honestly don't know how that works. Next the storage.", gaps={10: 9.0})
     pause = Pause(stuck[9].end, stuck[10].start)
@@ -284,6 +294,8 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("hedge", "I'm not a hundred percent sure the lock holds up."),
+    ("hedge", "I'm not sure how much memory these devices have."),
     ("filler", "So yeah that's the design."),
     ("filler", "Yeah, so, the workers read from the topic."),
     ("hedge", "I'm not entirely sure the index fits in memory."),
