@@ -294,6 +294,9 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("tradeoff", "That gives a clean order, but the flip side is that one hot auction lands on one machine."),
+    ("tradeoff", "The main call was one copy per conversation."),
+    ("tradeoff", "For the raw files, S3 is a better place than MongoDB."),
     ("hedge", "I'm not a hundred percent sure the lock holds up."),
     ("hedge", "I'm not sure how much memory these devices have."),
     ("filler", "So yeah that's the design."),
