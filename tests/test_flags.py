@@ -294,6 +294,10 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("buzzword", "Just scale it horizontally, you know."),
+    ("buzzword", "We store a massive amount of data."),
+    ("signpost", "Now, how we'd watch it in production."),
+    ("signpost", "The deep dive part."),
     ("tradeoff", "That gives a clean order, but the flip side is that one hot auction lands on one machine."),
     ("tradeoff", "The main call was one copy per conversation."),
     ("tradeoff", "For the raw files, S3 is a better place than MongoDB."),
