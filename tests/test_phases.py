@@ -188,6 +188,13 @@ def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_
         assert (found.arrival[0, phase] > 0) == announced, text
 
 
+def test_the_overall_shape_announces_the_design_not_the_deep_dive():
+    cues = load_phase_cues()
+    tokens = tokenize(words_from("Now the overall shape."))
+    found = sentence_evidence(tokens, split_sentences(tokens), cues)
+    assert found.arrival[0, HLD] > 0 and found.arrival[0, DD] == 0
+
+
 def test_pretty_much_it_closing_a_sentence_announces_the_wrap_up():
     cues = load_phase_cues()
     # "that's" is what a small model loses ("So, yeah, not pretty much it." for "that's pretty much it")
