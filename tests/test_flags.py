@@ -294,6 +294,11 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("signpost", "Okay, wrapping up."),
+    ("signpost", "Then the last piece, knowing it's healthy."),
+    ("check_in", "Enough on rebalancing?"),
+    ("failure_mode", "Say one of the three replicas for a key is down when a write arrives."),
+    ("failure_mode", "If the S3 delete fails, we leak a blob."),
     ("buzzword", "Just scale it horizontally, you know."),
     ("buzzword", "We store a massive amount of data."),
     ("signpost", "Now, how we'd watch it in production."),
