@@ -104,6 +104,7 @@ def test_a_choice_in_any_form_is_flagged(lexicon, text):
 @pytest.mark.parametrize("text", [
     "We don't need Kafka here.",
     "Let's discuss the database design in more detail.",
+    "Let me put some rough numbers on that.",
     "Now I'll cover the cache.",
     "Let me show the database schema.",
     "We could use Kafka, or we could use SQS.",
