@@ -22,6 +22,12 @@ def spoken_phases(text):
                               cues=load_phase_cues())
 
 
+def announces(text, phase):
+    """Does ``text``, said alone, earn the first-arrival bonus of ``phase``?"""
+    tokens = tokenize(words_from(text))
+    return sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, phase] > 0
+
+
 def evidence(*rows):
     out = np.zeros((len(rows), 5))
     for i, (phase, points) in enumerate(rows):
@@ -167,15 +173,11 @@ def test_closing_words_start_the_wrap_up():
 
 
 def test_a_one_word_announcement_must_be_heard_as_said():
-    cues = load_phase_cues()
     for text, announced in (("Now some sizing.", True), ("Then the song I posted.", False)):
-        tokens = tokenize(words_from(text))
-        found = sentence_evidence(tokens, split_sentences(tokens), cues)
-        assert (found.arrival[0, EST] > 0) == announced, text
+        assert announces(text, EST) == announced, text
 
 
 def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_no_estimate():
-    cues = load_phase_cues()
     for text, phase, announced in (("Okay, go into the transcoding.", DD, True),
                                    ("I'll go into the matching first.", DD, True),
                                    ("Orders go into Postgres.", DD, False),
@@ -183,26 +185,18 @@ def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_
                                    ("Um, numbers.", EST, True),
                                    ("Numbers of moves differ by game.", EST, False),
                                    ("One row per slot with the number of spaces taken.", EST, False)):
-        tokens = tokenize(words_from(text))
-        found = sentence_evidence(tokens, split_sentences(tokens), cues)
-        assert (found.arrival[0, phase] > 0) == announced, text
+        assert announces(text, phase) == announced, text
 
 
 def test_the_overall_shape_announces_the_design_not_the_deep_dive():
-    cues = load_phase_cues()
-    tokens = tokenize(words_from("Now the overall shape."))
-    found = sentence_evidence(tokens, split_sentences(tokens), cues)
-    assert found.arrival[0, HLD] > 0 and found.arrival[0, DD] == 0
+    assert announces("Now the overall shape.", HLD) and not announces("Now the overall shape.", DD)
 
 
 def test_pretty_much_it_closing_a_sentence_announces_the_wrap_up():
-    cues = load_phase_cues()
     # "that's" is what a small model loses ("So, yeah, not pretty much it." for "that's pretty much it")
     for text, announced in (("So, yeah, not pretty much it.", True),
                             ("It's pretty much items in a list.", False)):
-        tokens = tokenize(words_from(text))
-        found = sentence_evidence(tokens, split_sentences(tokens), cues)
-        assert (found.arrival[0, WRAP] > 0) == announced, text
+        assert announces(text, WRAP) == announced, text
 
 
 def test_that_s_it_announces_the_wrap_up_only_late_in_the_session():
