@@ -30,8 +30,8 @@ QUOTE_MAX_TOKENS = 20
 MIN_QUESTION_WORDS = 3
 NAMED_AGAIN_WITHIN = 3
 NAMED_AGAIN_MIN_LETTERS = 4
-"""A sentence that names a word of the sentence before (of this many letters or more: "Kafka", not "we")
-among its first words takes that sentence up again, for :attr:`Guard.next_sentence_opens`."""
+"""A sentence that names among its first words a word of a match or of the rest of the match's sentence (of
+this many letters or more: "Kafka", not "we") takes the match up again, for :attr:`Guard.next_sentence_opens`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,8 @@ class Guard:
     swallowed ("we don't need Kafka" is no choice of Kafka). ``next_sentence``: the window ends with
     the sentence after the match's own, however many words are left of ``after``; with
     ``next_sentence_opens``, only when that sentence refers back to the match: it opens with one of
-    these patterns ("It keeps...", "Because...") or, within its first words, names a word of the
-    match's sentence again ("We'll use Kafka. Kafka keeps...").
+    these patterns ("It keeps...", "Because...") or, within its first words, names again a word of
+    the match or of the rest of its sentence ("We'll use Kafka. Kafka keeps...").
     """
 
     patterns: tuple[Pattern, ...]
@@ -216,8 +216,8 @@ def _occurs_near(tokens: Sequence[Token], first: int, end: int, guards: Sequence
 
 
 def _refers_back(tokens: Sequence[Token], first: int, end: int, opens: Sequence[Pattern]) -> bool:
-    """Does the sentence after tokens [first, end) take them up? Always, when no ``opens`` are given;
-    else when it opens with one of them or soon names one of their words again."""
+    """Does the sentence starting at ``end`` take up tokens [first, end)? Always, when no ``opens`` are
+    given; else when it opens with one of them or soon names one of those tokens' words again."""
     if not opens or any(p.match_at(tokens, end) is not None for p in opens):
         return True
     named = {t.text for t in tokens[first:end] if len(t.text) >= NAMED_AGAIN_MIN_LETTERS}
