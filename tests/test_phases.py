@@ -46,6 +46,13 @@ def test_a_sustained_return_to_requirements_is_kept():
     assert decode_phases(evidence(*rows), DecoderOptions()) == [HLD] * 5 + [REQ] * 3 + [DD] * 5
 
 
+def test_the_deep_dive_comes_after_a_design_said_in_its_words():
+    # a design of rings and replicas points at the deep dive as much as at the design
+    rows = [(REQ, 3)] * 3 + [(DD, 1), (HLD, 1)] * 2 + [(DD, 2)] * 3
+    assert decode_phases(evidence(*rows), DecoderOptions()) == [REQ] * 4 + [HLD] * 3 + [DD] * 3
+    assert decode_phases(evidence(*rows), DecoderOptions(design_skip=0.0)) == [REQ] * 3 + [DD] * 7
+
+
 def test_requirements_first_reached_late_are_no_return():
     # a weak candidate opens with a few boxes, then asks their first questions: not a step back
     rows = [(HLD, 1.0)] * 4 + [(REQ, 3)] * 3 + [(EST, 3)] * 2 + [(DD, 3)] * 4

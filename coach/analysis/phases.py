@@ -44,6 +44,10 @@ class DecoderOptions:
     (a quick calculation inside a deep dive is not a return to estimation)."""
     skip: float = 1.0
     """Extra cost per phase jumped over when going forward."""
+    design_skip: float = 4.0
+    """Extra cost of going on to the deep dive or the wrap-up before the high-level design was ever reached.
+    A candidate may skip the estimate, but the deep dive comes after some design: a key-value store's design
+    is said in deep-dive words (the ring, replicas, consistent hashing), which are no reason to skip it."""
     announce_weight: float = 4.0
     """Evidence of one announcement ("let's do the back of the envelope math")."""
     announce_arrival: float = 8.0
@@ -248,7 +252,10 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     returning = stepped_back & ((phase[None, :] != 0) | asked[:, None])
     back_steps = np.where(phase[None, :] == 0, 1, phase[:, None] - phase[None, :])
     forward_skips = np.maximum(phase[None, :] - phase[:, None] - 1, 0)
-    cost = options.switch + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
+    design = PHASES.index("high_level_design")
+    design_skipped = (furthest[:, None] < design) & (phase[None, :] > design)
+    cost = (options.switch + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
+            + options.design_skip * design_skipped)
     follows = (valid[:, None] & valid[None, :] & (phase[None, :] != phase[:, None])
                & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
                & (asked[None, :] == (asked[:, None] | (phase[None, :] == 0))))
