@@ -103,6 +103,16 @@ def test_a_first_stay_far_shorter_than_its_plan_gives_way_to_the_phase_around_it
     assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s)[7:10] == [REQ, REQ, DD]
 
 
+def test_a_first_stay_far_longer_than_its_plan_gives_way_to_the_next_phase_said_within_it():
+    # a weak candidate's design words run on for 2.5 minutes of a 40 s plan, the deep dive's words among them
+    rows = [(REQ, 3)] * 3 + [(HLD, 1)] * 6 + [(DD, 1), (HLD, 1)] * 6
+    bounds_s = np.arange(len(rows) + 1) * 10.0
+    planned_s = np.array([30.0, 20.0, 40.0, 120.0, 30.0])
+    assert decode_phases(evidence(*rows), DecoderOptions(), None, bounds_s, planned_s) == [REQ] * 3 + [HLD] * 6 + [DD] * 12
+    unbounded = DecoderOptions(long_weight=0.0)
+    assert decode_phases(evidence(*rows), unbounded, None, bounds_s, planned_s) == [REQ] * 3 + [HLD] * 18
+
+
 def test_a_phase_begins_at_its_announcement_not_at_an_earlier_mention_of_its_topic():
     rows = [(HLD, 2)] * 2 + [(DD, 3)] + [(HLD, 1)] * 2 + [(DD, 4)] + [(DD, 2)] * 2
     assert decode_phases(evidence(*rows), DecoderOptions())[:5] == [HLD, HLD, DD, DD, DD]
@@ -235,7 +245,7 @@ def test_talk_that_points_at_no_phase_stays_in_its_phase_when_the_plan_has_moved
     text = (
         "How many users do we have? Do we need search? "
         "Okay. That keeps it simple for us. Good, I follow. Right, that is fine with me. "
-        "Okay, thank you. Got it, noted. Alright, that helps a lot. "
+        "Okay, thank you. Alright, that helps a lot. "
         "Ten million users times ten requests a day is about one thousand requests per second."
     )
     words, spans = spoken_phases(text)

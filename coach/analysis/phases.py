@@ -67,7 +67,12 @@ class DecoderOptions:
     short_share: float = 0.5
     """A phase's first stay shorter than this share of its planned time..."""
     short_weight: float = 3.0
-    """...costs this much per e-fold it falls short (see :func:`_short_stay_cost`)."""
+    """...costs this much per e-fold it falls short (see :func:`_stay_cost`)."""
+    long_share: float = 1.5
+    """A phase's first stay longer than this multiple of its planned time..."""
+    long_weight: float = 2.0
+    """...costs this much per e-fold it runs over (see :func:`_stay_cost`): a weak candidate does overrun,
+    but a design that swallows the whole session is more often a deep dive said in plain words."""
     late_share: float = 0.7
     """``announce_late`` words announce their phase only after this share of the session (see :class:`PhaseCues`)."""
 
@@ -236,8 +241,11 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
 
     Given the sentences' time bounds (``bounds_s``, one more than the sentences) and each phase's
     planned seconds, a phase's first stay costs more the shorter it falls below
-    ``short_share`` of its plan (see :func:`_short_stay_cost`): a high-level design of 8 s in a
-    six-minute session is a deep-dive word said early, not a phase. A return (a late question, a
+    ``short_share`` of its plan (see :func:`_stay_cost`): a high-level design of 8 s in a
+    six-minute session is a deep-dive word said early, not a phase. A first stay far longer than its
+    plan costs too, more gently (``long_share``, ``long_weight``): where the design's words run on
+    through four times its time, with the deep dive's words among them, the later part is the deep dive
+    said in plain words. A return (a late question, a
     recap) may be as short as it likes, and so may the last stay of a session still ``ongoing``
     (live practice): it has not ended. The decoder is semi-Markov, over whole stays: O(n^2) in
     the number of sentences.
@@ -263,6 +271,12 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     transition = {first: np.where(follows & (first_arrival == first), -cost, -np.inf) for first in (True, False)}
     total = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])[:, phase]  # (n + 1, states)
     timed = bounds_s is not None and planned_s is not None
+    if timed:
+        # spoken_until[j, p]: where the last sentence before j that points at phase p ends (a stay's overrun
+        # is counted to there: talk that points nowhere is not held against the phase it drifts in)
+        spoken_until = np.full((n + 1, k), -np.inf)
+        for j in range(1, n + 1):
+            spoken_until[j] = np.where(evidence[j - 1] > 0, bounds_s[j], spoken_until[j - 1])
     # enter[first][i, s]: best score of a path whose stay in state s begins at sentence i, by a first arrival or not
     enter = {first: np.full((n, len(phase)), -np.inf) for first in (True, False)}
     # Starting anywhere but requirements costs a little: most interviews open there.
@@ -275,7 +289,8 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     for j in range(1, n + 1):
         stays = {first: enter[first][:j] - total[:j] + total[j] for first in (True, False)}
         if timed and not (ongoing and j == n):
-            stays[True] -= _short_stay_cost(bounds_s[j] - bounds_s[:j], planned_s[phase], options)
+            stays[True] -= _stay_cost(bounds_s[j] - bounds_s[:j], spoken_until[j, phase][None, :] - bounds_s[:j, None],
+                                      planned_s[phase], options)
         for first in (True, False):
             # of equal stays the latest begun: sentences that say nothing stay in the phase before
             i = j - 1 - np.argmax(stays[first][::-1], axis=0)
@@ -302,10 +317,13 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     return [label for stay in reversed(stays_backwards) for label in stay]
 
 
-def _short_stay_cost(lengths_s: np.ndarray, planned_s: np.ndarray, options: DecoderOptions) -> np.ndarray:
-    """cost[i, s]: the cost of a first stay of ``lengths_s[i]`` seconds in a phase planned for ``planned_s[s]``."""
+def _stay_cost(lengths_s: np.ndarray, spoken_s: np.ndarray, planned_s: np.ndarray, options: DecoderOptions) -> np.ndarray:
+    """cost[i, s]: the cost of a first stay of ``lengths_s[i]`` seconds in a phase planned for ``planned_s[s]``,
+    whose talk that points at the phase spans ``spoken_s[i, s]`` seconds from its start."""
     shortfall = options.short_share * planned_s[None, :] / np.maximum(lengths_s, 1.0)[:, None]
-    return options.short_weight * np.log(np.maximum(shortfall, 1.0))
+    overrun = spoken_s / np.maximum(options.long_share * planned_s[None, :], 1.0)
+    return (options.short_weight * np.log(np.maximum(shortfall, 1.0))
+            + options.long_weight * np.log(np.maximum(overrun, 1.0)))
 
 
 def find_phases(
