@@ -78,6 +78,12 @@ def test_going_back_to_a_phase_is_evidence_but_no_first_arrival():
     assert found.points[0, HLD] > 0 and found.arrival[0, HLD] < DecoderOptions().announce_arrival
 
 
+def test_a_question_never_asked_points_back_at_the_requirements_without_starting_them():
+    tokens = tokenize(words_from("Oh, wait, I didn't really ask."))
+    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    assert found.points[0, REQ] >= DecoderOptions().announce_weight and found.arrival[0, REQ] == 0
+
+
 def test_sentences_without_evidence_stay_in_the_current_phase():
     rows = [(REQ, 3)] * 2 + [(None, 0)] * 4 + [(EST, 4)] * 2
     labels = decode_phases(evidence(*rows), DecoderOptions())
