@@ -123,12 +123,13 @@ def script_text_analysis(truth: dict, interviewer: str | None = None) -> Intervi
 def interviewer_voice(audio: Path) -> str | None:
     """The interviewer's voice when the mock's script names one ("# interviewer: flite kal16; candidate: ..."),
     spelt as the truth's utterances spell it ("flite:kal16"); a user who uploads an interview knows there is
-    one and tells coach (--interviewer)."""
+    one and tells coach (--interviewer). A self-practice script may say so ("# interviewer: none")."""
     for script in (audio.with_suffix(".txt"), SCRIPTS / f"{audio.stem}.txt"):
         if script.exists():
             for line in script.read_text().splitlines():
                 if line.startswith("# interviewer:"):
-                    return line.removeprefix("# interviewer:").split(";")[0].strip().replace(" ", ":", 1)
+                    voice = line.removeprefix("# interviewer:").split(";")[0].strip()
+                    return None if voice == "none" else voice.replace(" ", ":", 1)
             return None
     return None
 
