@@ -122,6 +122,13 @@ def test_utterance_with_fillers_runs(transcriber, speak):
 
 
 
+def test_a_product_name_the_model_cannot_spell_unaided_is_written_right(transcriber, speak):
+    # unprompted, tiny.en writes "We keep the counter in with it."
+    speech = speak("We keep the counters in Redis.")
+    words = transcriber.transcribe(_chunk(np.concatenate([_silence(0.5), speech, _silence(0.5)])))
+    assert "redis" in " ".join(w.text for w in words).lower()
+
+
 def test_speech_the_prompted_decode_skips_is_decoded_again_without_the_prompt(transcriber, speak, monkeypatch):
     first = speak("The load balancer sends each request to a server.")
     second = speak("Then we add a cache in front of the database.")
