@@ -211,6 +211,13 @@ def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_
         assert announces(text, phase) == announced, text
 
 
+def test_a_probe_of_what_happens_when_proposes_the_deep_dive_and_a_walk_through_does_not():
+    tokens = tokenize(words_from("So, what happens when somebody with thirty million followers posts? "
+                                 "We can't push thirty million inserts."))
+    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[1, DD] > 0
+    assert not announces("Walk me through what happens when someone uploads a photo.", DD)
+
+
 def test_the_overall_shape_announces_the_design_not_the_deep_dive():
     assert announces("Now the overall shape.", HLD) and not announces("Now the overall shape.", DD)
 
