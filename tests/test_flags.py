@@ -293,6 +293,17 @@ def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon
     assert [f.text for f in flags if f.category == "clarifying_question"] == ["Which regions must we serve?"]
 
 
+def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirements(lexicon):
+    from coach.records import PhaseSpan
+
+    # tiny.en drops the question mark of "And can clicks come in late?"
+    requirements = [PhaseSpan("requirements", 0.0, 99.0)]
+    asked = find_flags(words_from("And can clicks come in late, like, a day after they happen."), [], lexicon, requirements)
+    assert "clarifying_question" in {f.category for f in asked}
+    told = find_flags(words_from("And clicks can come in late, like, a day after they happen."), [], lexicon, requirements)
+    assert "clarifying_question" not in {f.category for f in told}
+
+
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
     ("signpost", "Okay, wrapping up."),

@@ -250,6 +250,10 @@ QUESTION_OPENERS = frozenset("what what's how does do is are should can will wou
 """A sentence opening with one of these is a question even when the transcript has no question mark."""
 
 
+QUESTION_LEAD_INS = frozenset("and also roughly um uh".split())
+"""Words a question may open with before its question word: "And can clicks come in late", "Roughly how many"."""
+
+
 TAG_WORDS = frozenset("okay ok right yeah correct".split())
 """A statement ending "..., okay?" is a tag question: it asks for a nod, not for information."""
 
@@ -258,7 +262,8 @@ def is_question(sentence: Sequence[Token]) -> bool:
     """Ends with a question mark, or opens like one (small models often drop the mark); tag questions are not."""
     if not sentence:
         return False
-    opens_like_one = sentence[0].text in QUESTION_OPENERS
+    lead = next((i for i, t in enumerate(sentence[:3]) if t.text not in QUESTION_LEAD_INS), 0)
+    opens_like_one = sentence[lead].text in QUESTION_OPENERS
     if sentence[-1].question and sentence[-1].text in TAG_WORDS and not opens_like_one:
         return False
     return sentence[-1].question or (len(sentence) >= 4 and opens_like_one)
