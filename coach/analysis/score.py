@@ -175,10 +175,10 @@ TRADEOFF_POINTS = 3.0
 REASONING_POINTS = 0.5
 """...per stretch of reasoning aloud (an assumption or an inference weighs no alternative)..."""
 BARE_CHOICE_POINTS = -2.0
-"""...and per choice named without a reason, the opposite of a trade-off. On our 38 mock interviews, from audio,
-these put every weak candidate under 35 (at most 33.2) and every strong one over it (37.6 or more); counting
-reasoning at 1.5 and a bare choice at -1, two of the ten weak ones read as ready (bench/scripts, by their
-weak/mixed/strong names)."""
+"""...and per choice named without a reason, the opposite of a trade-off. On our 40 mock interviews, from audio,
+these put every weak candidate under 35 (at most 34.0) and 12 of the 13 strong ones over it (38.1 or more; the
+13th named its parts outside the component list); counting reasoning at 1.5 and a bare choice at -1, one of the
+ten weak ones reads as ready (bench/scripts, by their weak/mixed/strong names)."""
 
 
 def _tradeoffs(by: dict[str, list[Flag]]) -> RubricItem:
