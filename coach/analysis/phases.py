@@ -242,13 +242,12 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     Given the sentences' time bounds (``bounds_s``, one more than the sentences) and each phase's
     planned seconds, a phase's first stay costs more the shorter it falls below
     ``short_share`` of its plan (see :func:`_stay_cost`): a high-level design of 8 s in a
-    six-minute session is a deep-dive word said early, not a phase. A first stay far longer than its
-    plan costs too, more gently (``long_share``, ``long_weight``): where the design's words run on
-    through four times its time, with the deep dive's words among them, the later part is the deep dive
-    said in plain words. A return (a late question, a
-    recap) may be as short as it likes, and so may the last stay of a session still ``ongoing``
-    (live practice): it has not ended. The decoder is semi-Markov, over whole stays: O(n^2) in
-    the number of sentences.
+    six-minute session is a deep-dive word said early, not a phase. A first stay talked far past
+    ``long_share`` of its plan costs too, more gently: where the design's words run on for four
+    times its time with the deep dive's words among them, the later part is the deep dive said in
+    plain words. A return (a late question, a recap) may be as short as it likes, and so may the
+    last stay of a session still ``ongoing`` (live practice): it has not ended. The decoder is
+    semi-Markov, over whole stays: O(n^2) in the number of sentences.
     """
     n, k = evidence.shape
     if n == 0:
