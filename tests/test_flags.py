@@ -307,6 +307,7 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
     ("signpost", "Okay, wrapping up."),
+    ("tradeoff", "Allow peer to peer for one-to-one calls, at a cost of keeping two code paths."),
     ("signpost", "With that in mind, let me walk one submission from the system."),
     ("scaling", "If the load keeps growing, we add scheduler nodes and the buckets move."),
     ("signpost", "Then the last piece, knowing it's healthy."),
