@@ -22,10 +22,15 @@ def spoken_phases(text):
                               cues=load_phase_cues())
 
 
+def evidence_of(text):
+    """What each sentence of ``text``, said in one breath, says about the phases."""
+    tokens = tokenize(words_from(text))
+    return sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+
+
 def announces(text, phase):
     """Does ``text``, said alone, earn the first-arrival bonus of ``phase``?"""
-    tokens = tokenize(words_from(text))
-    return sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, phase] > 0
+    return evidence_of(text).arrival[0, phase] > 0
 
 
 def evidence(*rows):
@@ -68,19 +73,16 @@ def test_requirements_reached_late_earn_their_announcement():
     arrival = np.zeros((len(rows), 5))
     arrival[4, REQ] = DecoderOptions().announce_arrival
     assert decode_phases(evidence(*rows), DecoderOptions(), arrival)[:4] == [HLD] * 4
-    tokens = tokenize(words_from("Um, wait, I skipped the questions."))
-    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, REQ] > 0
+    assert evidence_of("Um, wait, I skipped the questions.").arrival[0, REQ] > 0
 
 
 def test_going_back_to_a_phase_is_evidence_but_no_first_arrival():
-    tokens = tokenize(words_from("So, yeah, back to the boxes."))
-    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    found = evidence_of("So, yeah, back to the boxes.")
     assert found.points[0, HLD] > 0 and found.arrival[0, HLD] < DecoderOptions().announce_arrival
 
 
 def test_a_question_never_asked_points_back_at_the_requirements_without_starting_them():
-    tokens = tokenize(words_from("Oh, wait, I didn't really ask."))
-    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    found = evidence_of("Oh, wait, I didn't really ask.")
     assert found.points[0, REQ] >= DecoderOptions().announce_weight and found.arrival[0, REQ] == 0
 
 
@@ -158,8 +160,7 @@ def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_sta
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival
     assert found.points[1, DD] - found.points[0, DD] == options.announce_weight - options.cue_weight
     # the answer given, the sentence after the proposal may start the phase, with half the bonus
-    tokens = tokenize(words_from("Does that work before I go deeper? When two bids arrive together, the first wins."))
-    found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
+    found = evidence_of("Does that work before I go deeper? When two bids arrive together, the first wins.")
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival / 2
 
 
@@ -186,10 +187,8 @@ def test_closing_words_start_the_wrap_up():
     for opening in ("Let me close out with what I'd watch in production.",
                     "So, to sum. Push for most people, pull for celebrities.",  # the recogniser cut "to sum up" at a breath
                     "So yeah, that's it. Load balancer, Redis with the count, Postgres for the orders."):
-        tokens = tokenize(words_from(opening))
-        assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, WRAP] > 0
-    tokens = tokenize(words_from("That's it for the numbers, now the boxes."))
-    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[0, WRAP] == 0
+        assert evidence_of(opening).arrival[0, WRAP] > 0
+    assert evidence_of("That's it for the numbers, now the boxes.").arrival[0, WRAP] == 0
     tokens = tokenize(words)
     found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
     assert found.points[0].argmax() == WRAP and found.arrival[0, WRAP] > 0 and found.points[1, WRAP] > 0
@@ -212,9 +211,8 @@ def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_
 
 
 def test_a_probe_of_what_happens_when_proposes_the_deep_dive_and_a_walk_through_does_not():
-    tokens = tokenize(words_from("So, what happens when somebody with thirty million followers posts? "
-                                 "We can't push thirty million inserts."))
-    assert sentence_evidence(tokens, split_sentences(tokens), load_phase_cues()).arrival[1, DD] > 0
+    probe = evidence_of("So, what happens when somebody with thirty million followers posts? We can't push thirty million inserts.")
+    assert probe.arrival[1, DD] > 0
     assert not announces("Walk me through what happens when someone uploads a photo.", DD)
 
 
