@@ -273,9 +273,8 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     if timed:
         # spoken_until[j, p]: where the last sentence before j that points at phase p ends (a stay's overrun
         # is counted to there: talk that points nowhere is not held against the phase it drifts in)
-        spoken_until = np.full((n + 1, k), -np.inf)
-        for j in range(1, n + 1):
-            spoken_until[j] = np.where(evidence[j - 1] > 0, bounds_s[j], spoken_until[j - 1])
+        spoken_until = np.maximum.accumulate(
+            np.vstack([np.full(k, -np.inf), np.where(evidence > 0, bounds_s[1:, None], -np.inf)]), axis=0)
     # enter[first][i, s]: best score of a path whose stay in state s begins at sentence i, by a first arrival or not
     enter = {first: np.full((n, len(phase)), -np.inf) for first in (True, False)}
     # Starting anywhere but requirements costs a little: most interviews open there.

@@ -251,7 +251,8 @@ QUESTION_OPENERS = frozenset("what what's how does do is are should can will wou
 
 
 QUESTION_LEAD_INS = frozenset("and also roughly um uh".split())
-"""Words a question may open with before its question word: "And can clicks come in late", "Roughly how many"."""
+"""Words a question may open with before its question word: "And can clicks come in late", "Roughly how many".
+Not :data:`LEAD_INS`: after "so", "now" or "okay" a question word as often opens a statement ("So what we do is ...")."""
 
 
 TAG_WORDS = frozenset("okay ok right yeah correct".split())
