@@ -96,6 +96,10 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     "Then Redis goes next to it.",
     "And a load balancer at the front.",
     "A Redis lock, like, that's a thing.",
+    "Redis sits in the middle as well.",
+    "Players go into a queue, a Redis sorted set, and we pair them up.",
+    "Now I write the metadata to MongoDB, and the text goes elsewhere.",
+    "Then a photo service, and I put that in my SQL.",
 ])
 def test_a_choice_in_any_form_is_flagged(lexicon, text):
     assert "unjustified_choice" in categories(text, lexicon)
@@ -113,6 +117,7 @@ def test_a_choice_in_any_form_is_flagged(lexicon, text):
     "I'll keep that in mind for later.",
     "Is this a shared store, something like a managed Memcached?",
     "Redis stores sorted sets in memory.",
+    "We write the events to Kafka because consumers replay them after a crash.",
 ])
 def test_no_choice_when_negated_announced_or_weighed(lexicon, text):
     assert "unjustified_choice" not in categories(text, lexicon)
