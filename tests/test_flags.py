@@ -146,6 +146,7 @@ def test_buzzword_needs_no_number_or_mechanism(lexicon):
     assert "buzzword" in categories("It should be scalable and robust.", lexicon)
     assert "buzzword" not in categories("It should be scalable to 50,000 writes per second.", lexicon)
     assert "buzzword" not in categories("It stays highly available with three replicas in each region.", lexicon)
+    assert "buzzword" not in categories("Search has to be really low latency, under two hundred milliseconds.", lexicon)
     # a bare load balancer is the generic box, not how availability is reached
     assert "buzzword" in categories("Everything sits behind a load balancer, so it's highly available.", lexicon)
     assert "buzzword" in categories("Each piece is its own service, so it scales horizontally.", lexicon)
@@ -321,6 +322,9 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("failure_mode", "If the S3 delete fails, we leak a blob."),
     ("buzzword", "Just scale it horizontally, you know."),
     ("buzzword", "We store a massive amount of data."),
+    ("buzzword", "And the whole thing is microservices, so it's fine."),
+    ("buzzword", "Kafka makes it real time and decoupled."),
+    ("buzzword", "It has to be really low latency."),
     ("signpost", "Now, how we'd watch it in production."),
     ("signpost", "The deep dive part."),
     ("tradeoff", "That gives a clean order, but the flip side is that one hot auction lands on one machine."),
