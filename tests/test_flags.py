@@ -97,7 +97,6 @@ def test_choice_without_reason_is_flagged_and_with_reason_is_not(lexicon):
     "And a load balancer at the front.",
     "A Redis lock, like, that's a thing.",
     "Redis sits in the middle as well.",
-    "Players go into a queue, a Redis sorted set, and we pair them up.",
     "Now I write the metadata to MongoDB, and the text goes elsewhere.",
     "Then a photo service, and I put that in my SQL.",
 ])
@@ -318,6 +317,10 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("scaling", "If the load keeps growing, we add scheduler nodes and the buckets move."),
     ("signpost", "Then the last piece, knowing it's healthy."),
     ("check_in", "Enough on rebalancing?"),
+    ("signpost", "Starting with the mailbox layout."),
+    ("signpost", "Okay, some numbers."),
+    ("signpost", "finally monitoring."),
+    ("signpost", "I'll go into playlists a bit first."),
     ("monitoring", "And a canary that writes and reads a key in each zone every few seconds."),
     ("monitoring", "Plus a synthetic search for a known restaurant every minute."),
     ("monitoring", "I also track conflict and resync rates."),
