@@ -317,6 +317,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("scaling", "If the load keeps growing, we add scheduler nodes and the buckets move."),
     ("signpost", "Then the last piece, knowing it's healthy."),
     ("check_in", "Enough on rebalancing?"),
+    ("tradeoff", "Dropping data is harsh, but I'd rather fail one team loudly than slow everyone."),
+    ("tradeoff", "The book lives in memory, not a database, because one round trip eats the budget."),
     ("signpost", "Starting with the mailbox layout."),
     ("signpost", "Okay, some numbers."),
     ("signpost", "finally monitoring."),
