@@ -317,6 +317,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("scaling", "If the load keeps growing, we add scheduler nodes and the buckets move."),
     ("signpost", "Then the last piece, knowing it's healthy."),
     ("check_in", "Enough on rebalancing?"),
+    ("think_aloud", "Okay, wait. A receipt doesn't have to be per message."),
+    ("think_aloud", "There's no point pushing into the feeds of people who never open the app."),
     ("failure_mode", "If a Redis shard was known, those users lose their cached feed."),
     ("failure_mode", "The dangerous case is a primary that was only paused."),
     ("failure_mode", "When the primary's heartbeat stops, the standby takes the next number."),
