@@ -120,10 +120,19 @@ def test_live_practice_replays_a_recording_as_if_it_were_the_microphone(coach_ho
 
     css = lambda d, q: d.find_elements(By.CSS_SELECTOR, q)  # noqa: E731
 
-    def choose(key, text):
-        act(lambda: css(driver, f'.st-key-{key} [role="combobox"]')[0].click())
-        option = wait_for(driver, lambda: [o for o in css(driver, '[role="option"]') if text in o.text], 10, text)
-        act(lambda: option[0].click())
+    def choose(key, text, attempts=3):
+        # a rerun (the upload just above starts one) may redraw the select box and close its open list: open it again
+        for attempt in range(attempts):
+            act(lambda: css(driver, f'.st-key-{key} [role="combobox"]')[0].click())
+            try:
+                option = wait_for(driver, lambda: [o for o in css(driver, '[role="option"]') if text in o.text], 10,
+                                  text)
+            except AssertionError:
+                if attempt == attempts - 1:
+                    raise
+                continue
+            act(lambda: option[0].click())
+            return
 
     crashed = _crashed_recording(coach_home / "recordings", seconds=5.0)
     with served_dashboard(coach_home) as url, chromium() as driver:
