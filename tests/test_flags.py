@@ -315,6 +315,7 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("tradeoff", "Allow peer to peer for one-to-one calls, at a cost of keeping two code paths."),
     ("signpost", "With that in mind, let me walk one submission from the system."),
     ("scaling", "If the load keeps growing, we add scheduler nodes and the buckets move."),
+    ("scaling", "That update rate is too much for one database."),
     ("signpost", "Then the last piece, knowing it's healthy."),
     ("check_in", "Enough on rebalancing?"),
     ("think_aloud", "Okay, wait. A receipt doesn't have to be per message."),
