@@ -184,6 +184,9 @@ def test_a_comparison_is_no_dismissal(lexicon):
 def test_an_acknowledgement_is_no_signpost(lexicon):
     assert "signpost" not in categories("Right, makes sense.", lexicon)
     assert "signpost" not in categories("Right, got it.", lexicon)
+    assert "signpost" not in categories("Okay, so, got it.", lexicon)
+    # data going back somewhere is no step of the interview
+    assert "signpost" not in categories("Trades go back to members as reports.", lexicon)
 
 
 def test_stuck_only_without_an_approach(lexicon):
@@ -444,6 +447,11 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("signpost", "A word on growth."),
     ("signpost", "With that in mind, let me walk one submission through the system."),
     ("signpost", "Let me put the main pieces down, then we can pick one."),
+    ("signpost", "Okay, so, matchmaking."),
+    ("signpost", "Now, what breaks."),
+    ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
+    ("signpost", "The write path, step by step."),
+    ("signpost", "I should probably go back to what it has to do."),
     ("check_in", "Anything of like me to revisit."),  # tiny.en dropped "you'd"
     ("check_in", "Two numbers match what you can in mind."),  # "Do those numbers match what you had in mind?"
     ("tradeoff", "For the ledger I'd take Postgres over DynamoDB for the transactions."),
