@@ -293,6 +293,21 @@ def test_an_either_or_without_its_question_mark_asks_while_settling_requirements
     assert "clarifying_question" not in {f.category for f in designing}
 
 
+@pytest.mark.parametrize("text", [
+    # as tiny.en wrote them: no question mark, the opener run into the sentence before or garbled
+    "If part of the cluster is cut off, should write still be accepted, even if that means conflicting versions.",
+    "First I want to pin down what we are building, is this like drop box, where a folder stays in sync.",
+    "A big does a contest get, and a long does it run.",
+])
+def test_a_question_inside_a_sentence_asks_while_settling_requirements(lexicon, text):
+    from coach.records import PhaseSpan
+
+    asked = find_flags(words_from(text), [], lexicon, [PhaseSpan("requirements", 0.0, 99.0)])
+    assert "clarifying_question" in {f.category for f in asked}
+    designing = find_flags(words_from(text), [], lexicon, [PhaseSpan("deep_dive", 0.0, 99.0)])
+    assert "clarifying_question" not in {f.category for f in designing}
+
+
 def test_every_question_in_requirements_is_clarifying_but_not_a_bare_tag(lexicon):
     from coach.records import PhaseSpan
 
@@ -452,6 +467,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("tradeoff", "Search results can be a few seconds behind, which is fine here."),
     ("tradeoff", "A sorted set gives a rank in log time but can lose the last second of writes."),
     ("tradeoff", "So I'd mix the two, push for normal accounts and pull for the big ones."),
+    ("clarifying_question", "Is it a log that consumers replay by offset, or a work queue."),
+    ("clarifying_question", "Can people vote by text message too, or only in the app."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
