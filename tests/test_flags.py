@@ -469,6 +469,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("tradeoff", "So I'd mix the two, push for normal accounts and pull for the big ones."),
     ("clarifying_question", "Is it a log that consumers replay by offset, or a work queue."),
     ("clarifying_question", "Can people vote by text message too, or only in the app."),
+    ("hedge", "It shifts an hour for a couple of weeks, which I think is what people expect."),
+    ("hedge", "Each one sends some amount of logs per second, I don't know, some hundreds of lines."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -524,3 +526,9 @@ def test_logs_as_data_are_no_monitoring(lexicon):
 def test_trades_weigh_something_only_when_they_buy_something(lexicon):
     assert "tradeoff" not in categories("The matcher applies each order and emits trades.", lexicon)
     assert "tradeoff" in categories("That trades a little staleness for a big cut in load.", lexicon)
+
+
+def test_a_guess_in_the_same_breath_is_no_stuck_moment(lexicon):
+    said = categories("Each one sends some logs, I don't know, some hundreds of lines, probably.", lexicon)
+    assert "stuck" not in said and "hedge" in said
+    assert "stuck" in categories("I really don't know how you'd make one key take all of that.", lexicon)
