@@ -471,6 +471,14 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("clarifying_question", "Can people vote by text message too, or only in the app."),
     ("hedge", "It shifts an hour for a couple of weeks, which I think is what people expect."),
     ("hedge", "Each one sends some amount of logs per second, I don't know, some hundreds of lines."),
+    ("failure_mode", "I guess we could count them again from the likes table in Mongo."),
+    ("failure_mode", "If it ever drifts, a nightly job can recompute it from the votes table."),
+    ("failure_mode", "The message is still in Kafka, so another worker picks it up and makes them again."),
+    ("failure_mode", "So a reminder can go out twice, which is why each carries an ID."),
+    ("failure_mode", "After a cool down, the breaker lets a few requests through."),
+    ("scaling", "If there are more games, we just had more game servers."),  # tiny.en's "add more"
+    ("scaling", "One group tops out at what one machine can order."),
+    ("scaling", "Hotkeys are the other problem."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -532,3 +540,7 @@ def test_a_guess_in_the_same_breath_is_no_stuck_moment(lexicon):
     said = categories("Each one sends some logs, I don't know, some hundreds of lines, probably.", lexicon)
     assert "stuck" not in said and "hedge" in said
     assert "stuck" in categories("I really don't know how you'd make one key take all of that.", lexicon)
+
+
+def test_a_broker_is_no_circuit_breaker(lexicon):
+    assert "failure_mode" not in categories("Then a bridge copies everything from the broker into Kafka.", lexicon)
