@@ -479,6 +479,10 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("scaling", "If there are more games, we just had more game servers."),  # tiny.en's "add more"
     ("scaling", "One group tops out at what one machine can order."),
     ("scaling", "Hotkeys are the other problem."),
+    ("unjustified_choice", "In Mongo as well, a collection of comments with the photo ID on each one."),
+    ("unjustified_choice", "Payments go through Stripe, and Stripe calls us back when it's paid."),
+    ("unjustified_choice", "Changes go out on Kafka."),
+    ("unjustified_choice", "The ingestion service is written in Go."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
