@@ -173,6 +173,16 @@ def test_numbers_the_interviewer_answers_with_are_no_estimate():
     assert sentence_evidence(tokens, sentences, load_phase_cues(), interviewer_words=answer).points[1, EST] == 0
 
 
+def test_a_check_in_asks_for_a_nod_not_about_the_requirements():
+    words = words_from("Is that the kind of thing you wanted? Which regions must we serve?")
+    tokens = tokenize(words)
+    sentences = split_sentences(tokens)
+    flags = find_flags(words, [], load_lexicon())
+    assert [f.category for f in flags] == ["check_in"]
+    found = sentence_evidence(tokens, sentences, load_phase_cues(), flags)
+    assert found.points[0, REQ] == 0 and found.points[1, REQ] > 0
+
+
 def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     words = words_from("To sum up, we shard by user. If I had more time I'd add search.")
     tokens = tokenize(words)

@@ -187,14 +187,16 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                         bonus = cues.decoder.announce_arrival / (2 if asks[n] else 1)
                         arrival[starts_at, p] = max(arrival[starts_at, p], bonus)
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
+    starts = [s.start_s for s in sentences]
+    # "Is that the kind of thing you wanted?" asks for a nod, not about the problem: a check-in is no requirement question
+    checks_in = {max(0, bisect.bisect_right(starts, f.start) - 1) for f in flags if f.category == "check_in"}
     for n, s in enumerate(sentences):
         sentence = tokens[s.first : s.end]
         theirs = sum(t.word in interviewer_words for t in sentence)
         numbers = 0 if 2 * theirs > len(sentence) else sum(t.is_number for t in sentence)
         evidence[n, estimation] += min(cues.decoder.number_cap, cues.decoder.number_weight * numbers)
-        if is_question(sentence):
+        if is_question(sentence) and n not in checks_in:
             evidence[n, requirements] += cues.decoder.question_weight
-    starts = [s.start_s for s in sentences]
     for flag in flags:
         n = max(0, bisect.bisect_right(starts, flag.start) - 1)
         for phase, weight in cues.flag_evidence.get(flag.category, {}).items():
