@@ -207,6 +207,9 @@ def test_closing_words_start_the_wrap_up():
 def test_a_one_word_announcement_must_be_heard_as_said():
     for text, announced in (("Now some sizing.", True), ("Then the song I posted.", False)):
         assert announces(text, EST) == announced, text
+    # "zoom" and "some" sound alike: a short announcement needs a word after it to be heard as one
+    for text, announced in (("Let me zoom in on the matcher.", True), ("Paste some in your terminal.", False)):
+        assert announces(text, DD) == announced, text
 
 
 def test_going_into_a_topic_announces_the_deep_dive_and_the_number_of_things_is_no_estimate():
