@@ -493,6 +493,15 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("think_aloud", "Given the numbers, storage layout matters most, then search."),
     ("think_aloud", "So selling a seat twice is the one thing we must never do."),
     ("think_aloud", "Say I change my password on my laptop, and my phone edits the same login meanwhile."),
+    ("check_in", "If you had other numbers in mind, say so, otherwise I'll go with these."),
+    ("signpost", "Last, monitoring."),
+    ("signpost", "Scaling, with numbers."),
+    ("signpost", "Okay, I want to spend most of my time on holding stock at checkout."),
+    ("tradeoff", "Local storage would be free, but then the cart doesn't follow you to your phone."),
+    ("tradeoff", "It can overcount but never undercounts."),
+    ("tradeoff", "Orders go in Postgres, not a key value store, because the order and the hold commit together."),
+    ("think_aloud", "Without the prior, a tag going from one use to five looks like a huge jump."),
+    ("scaling", "Hot tags get split into eight sub keys that the ranker adds back up."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -558,3 +567,9 @@ def test_a_guess_in_the_same_breath_is_no_stuck_moment(lexicon):
 
 def test_a_broker_is_no_circuit_breaker(lexicon):
     assert "failure_mode" not in categories("Then a bridge copies everything from the broker into Kafka.", lexicon)
+
+
+def test_signing_in_halfway_through_is_no_failure_and_skipping_a_topic_no_signpost(lexicon):
+    assert "failure_mode" not in categories("Can people shop as guests and then sign in halfway through?", lexicon)
+    assert "failure_mode" in categories("If a worker dies halfway through a bucket, its lease runs out.", lexicon)
+    assert "signpost" not in categories("Search is the easy part, so I won't spend time on it.", lexicon)
