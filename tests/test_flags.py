@@ -512,6 +512,9 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("think_aloud", "I'll say no, pastes are immutable."),
     ("think_aloud", "The cheapest place to drop it is before storage."),
     ("think_aloud", "That is far too slow when a city has fifty thousand drivers."),
+    ("signpost", "Okay, so, the main box is, a gateway and a ranker."),  # "the main boxes" as tiny.en heard it
+    ("signpost", "Ranking, briefly, it only sorts a few thousand candidates."),
+    ("signpost", "Recurring meetings need a decision before I go on."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
