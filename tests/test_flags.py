@@ -24,6 +24,18 @@ def test_sound_alike_keys():
     assert sound_key("redis") != sound_key("kafka")
 
 
+def test_a_number_slot_takes_digits_and_number_words():
+    pattern = compile_pattern("about # requests", {})
+    for text in ("So about 40,000 requests a second.", "So about forty requests a second."):
+        assert list(pattern.find(tokenize(words_from(text)))), text
+    assert not list(pattern.find(tokenize(words_from("So about many requests a second."))))
+
+
+def test_arithmetic_landing_on_a_figure_is_no_reasoning_aloud(lexicon):
+    assert "think_aloud" not in categories("Peak is three times that, so about 40,000 requests per second.", lexicon)
+    assert "think_aloud" in categories("Peak is three times that, so the cache has to absorb it.", lexicon)
+
+
 def test_a_closed_pattern_must_end_a_sentence():
     pattern = compile_pattern("in redis $", {})
     assert list(pattern.find(tokenize(words_from("Timers live in Redis. Then we fetch."))))

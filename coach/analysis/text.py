@@ -14,6 +14,7 @@ Pattern syntax (the lexicon's phrase lists use it):
                 ("..., so bandwidth is the limit", not "okay, so");
 * ``*``         zero to three arbitrary tokens ("if * goes down");
 * ``{name}``    any entry of the named vocabulary list ("we'll use {tech}");
+* ``#``         one number, in digits or in words ("about # requests");
 * ``a|b``       either alternative, for one token ("is|it's obvious");
 * ``^``         (first) the match must begin a sentence or follow a pause;
 * ``$``         (last) the match must end a sentence: punctuation or a pause follows.
@@ -152,7 +153,7 @@ class Pattern:
     source: str
     anchored: bool  # must begin a sentence
     fuzzy: bool  # more than one word: the phrase confirms a near-miss of one of them
-    parts: tuple  # each: ("word", (alternatives...), comma, comma_before) | ("gap",) | ("vocab", ((tokens...), ...))
+    parts: tuple  # each: ("word", (alternatives...), comma, comma_before) | ("gap",) | ("number",) | ("vocab", ((tokens...), ...))
     closed: bool = False  # must end a sentence (checked by find, as anchored is)
 
     def find(self, tokens: Sequence[Token], index: TokenIndex | None = None) -> Iterator[tuple[int, int]]:
@@ -174,13 +175,13 @@ class Pattern:
         return self._match_at(tokens, i, 0)
 
     def _first_words(self) -> tuple[str, ...] | None:
-        """Words one of which must open a match, or None when the pattern opens with a gap."""
+        """Words one of which must open a match, or None when the pattern opens with a gap or a number."""
         kind = self.parts[0][0] if self.parts else "gap"
         if kind == "word":
             return self.parts[0][1]
         if kind == "vocab":
             return tuple(entry[0] for entry in self.parts[0][1])
-        return None
+        return None  # a gap or a number: any token may open a match
 
     def _match_at(self, tokens: Sequence[Token], i: int, part: int) -> int | None:
         if part == len(self.parts):
@@ -196,6 +197,8 @@ class Pattern:
                 if end is not None:
                     return end
             return None
+        if kind == "number":
+            return self._match_at(tokens, i + 1, part + 1) if i < len(tokens) and tokens[i].is_number else None
         if kind == "word":
             _, alternatives, comma, comma_before = self.parts[part]
             if i < len(tokens) and any(tokens_match(a, tokens[i], self.fuzzy) for a in alternatives):
@@ -331,6 +334,8 @@ def compile_pattern(source: str, vocab: Mapping[str, Sequence[str]], *, loose: b
     for raw in words[int(anchored) : len(words) - int(closed)]:
         if raw == "*":
             parts.append(("gap",))
+        elif raw == "#":
+            parts.append(("number",))
         elif raw.startswith("{") and raw.endswith("}"):
             name = raw[1:-1]
             if name not in vocab:
