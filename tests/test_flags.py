@@ -527,6 +527,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("signpost", "Okay, so, the main box is, a gateway and a ranker."),  # "the main boxes" as tiny.en heard it
     ("signpost", "Ranking, briefly, it only sorts a few thousand candidates."),
     ("signpost", "Recurring meetings need a decision before I go on."),
+    ("clarifying_question", "I'll just assume fifty million users, unless you have a number in mind."),
+    ("clarifying_question", "Should I also think about surge pricing, or is that out of scope?"),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -598,3 +600,7 @@ def test_signing_in_halfway_through_is_no_failure_and_skipping_a_topic_no_signpo
     assert "failure_mode" not in categories("Can people shop as guests and then sign in halfway through?", lexicon)
     assert "failure_mode" in categories("If a worker dies halfway through a bucket, its lease runs out.", lexicon)
     assert "signpost" not in categories("Search is the easy part, so I won't spend time on it.", lexicon)
+
+
+def test_a_scope_stated_is_no_question(lexicon):
+    assert "clarifying_question" not in categories("And payment is out of scope, you said another team owns it.", lexicon)
