@@ -190,6 +190,9 @@ def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     options = DecoderOptions()
     assert found.arrival[0, WRAP] == options.announce_arrival and found.arrival[1, WRAP] == 0
     assert found.points[1, WRAP] >= options.announce_weight
+    # a requirement remembered mid-design points back at the requirements
+    for text in ("Oh, wait, I didn't really ask about that.", "Actually, wait, I skipped something."):
+        assert evidence_of(text).points[0, REQ] >= options.announce_weight, text
 
 
 def test_closing_words_start_the_wrap_up():
