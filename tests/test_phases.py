@@ -1,5 +1,7 @@
 """Phases: evidence decoded into contiguous spans; user marks; the time plan."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -199,7 +201,9 @@ def test_closing_words_start_the_wrap_up():
     words = words_from("So yeah, that's pretty much it. Did I miss anything big?")
     for opening in ("Let me close out with what I'd watch in production.",
                     "So, to sum. Push for most people, pull for celebrities.",  # the recogniser cut "to sum up" at a breath
-                    "So yeah, that's it. Load balancer, Redis with the count, Postgres for the orders."):
+                    "So yeah, that's it. Load balancer, Redis with the count, Postgres for the orders.",
+                    "Quick summary. An SFU, because mesh crushes clients.",
+                    "So, in short, a waiting room shapes the spike."):
         assert evidence_of(opening).arrival[0, WRAP] > 0
     assert evidence_of("That's it for the numbers, now the boxes.").arrival[0, WRAP] == 0
     tokens = tokenize(words)
@@ -253,6 +257,21 @@ def test_that_s_it_announces_the_wrap_up_only_late_in_the_session():
     sentences = split_sentences(tokens)
     at_the_end = sentence_evidence(tokens, sentences, cues, duration_s=sentences[-1].end_s)
     assert at_the_end.arrival[-1, WRAP] > 0
+
+
+def test_more_time_said_late_begins_the_wrap_up_there_or_a_little_before():
+    cues = load_phase_cues()
+    # the sentences start at 0, 3.3, 4.5 and 5.1 s; in a 7 s session the last is said late
+    tokens = tokenize(words_from("Orders go to Postgres and the stock holds go to Redis. So, server side carts. "
+                                 "Conditional holds. If I had more time I'd add search."))
+    sentences = split_sentences(tokens)
+    late = sentence_evidence(tokens, sentences, cues, duration_s=7.0).arrival[:, WRAP]
+    assert late[-1] > 0 and late[1] == late[-1]  # the summary before it may begin the wrap-up instead
+    within_a_second = replace(cues, decoder=DecoderOptions(within_reach_s=1.0))
+    reach = sentence_evidence(tokens, sentences, within_a_second, duration_s=7.0).arrival[:, WRAP]
+    assert reach[1] == 0 and reach[2] > 0
+    # said mid-session it is evidence of the wrap-up, not where one begins
+    assert sentence_evidence(tokens, sentences, cues, duration_s=100.0).arrival[:, WRAP].max() == 0
 
 
 def test_a_short_announced_wrap_up_at_the_end_is_kept():

@@ -75,13 +75,16 @@ class DecoderOptions:
     but a design that swallows the whole session is more often a deep dive said in plain words."""
     late_share: float = 0.7
     """``announce_late`` words announce their phase only after this share of the session (see :class:`PhaseCues`)."""
+    within_reach_s: float = 30.0
+    """An ``announce_within`` said late begins its phase at the latest there, or up to this long before."""
 
 
 @dataclass(frozen=True, slots=True)
 class PhaseCues:
     announce: dict[str, tuple[Pattern, ...]]
     announce_within: dict[str, tuple[Pattern, ...]]
-    """Announcements said inside a phase rather than where it begins ("if I had more time" follows the summary)."""
+    """Announcements said inside a phase rather than where it begins ("if I had more time" follows the summary);
+    late in the session (see :attr:`DecoderOptions.late_share`) a phase not yet reached begins there at the latest."""
     announce_late: dict[str, tuple[Pattern, ...]]
     """Announcements only late in a session: "That's it." ends the interview there, but mid-session it as often
     ends a thought ("...loses signal right after. That's it, the trip is stuck")."""
@@ -165,6 +168,7 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
         for first, _ in pattern.find(tokens, index):
             goes_back[owner[first]] = True
     late_from = cues.decoder.late_share * duration_s if duration_s else 0.0
+    starts = [s.start_s for s in sentences]
     for p, phase in enumerate(PHASES):
         weighted = (
             (cues.decoder.cue_weight, cues.cues[phase]),
@@ -174,8 +178,14 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     evidence[owner[first], p] += weight
-        for opens, patterns, from_s in ((True, cues.announce[phase], 0.0), (False, cues.announce_within[phase], 0.0),
-                                        (True, cues.announce_late[phase], late_from)):
+        # (announcements, where they count from, where they may begin their phase from, how long before they
+        # may begin it): one said inside its phase ("if I had more time ...") begins it only late in the session,
+        # where it can have begun no later, and may have begun a little before (the summary, then "if I had more time")
+        reach = cues.decoder.within_reach_s
+        for patterns, from_s, opens_from, reach_s in (
+                (cues.announce[phase], 0.0, 0.0, 0.0),
+                (cues.announce_within[phase], 0.0, late_from if duration_s else np.inf, reach),
+                (cues.announce_late[phase], late_from, late_from, 0.0)):
             for pattern in patterns:
                 for first, _ in pattern.find(tokens, index):
                     n = owner[first]
@@ -183,11 +193,11 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                         continue
                     evidence[n, p] += cues.decoder.cue_weight if asks[n] else cues.decoder.announce_weight
                     starts_at = n + 1 if asks[n] else n
-                    if opens and starts_at < len(sentences) and not goes_back[n]:
+                    if sentences[n].start_s >= opens_from and starts_at < len(sentences) and not goes_back[n]:
                         bonus = cues.decoder.announce_arrival / (2 if asks[n] else 1)
-                        arrival[starts_at, p] = max(arrival[starts_at, p], bonus)
+                        since = bisect.bisect_left(starts, sentences[n].start_s - reach_s) if reach_s else starts_at
+                        arrival[since : starts_at + 1, p] = np.maximum(arrival[since : starts_at + 1, p], bonus)
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
-    starts = [s.start_s for s in sentences]
     # "Is that the kind of thing you wanted?" asks for a nod, not about the problem: a check-in is no requirement question
     checks_in = {max(0, bisect.bisect_right(starts, f.start) - 1) for f in flags if f.category == "check_in"}
     for n, s in enumerate(sentences):
