@@ -69,6 +69,15 @@ def test_requirements_first_reached_late_are_no_return():
     assert decode_phases(evidence(*rows), DecoderOptions()) == [REQ] * 3 + [HLD] * 10
 
 
+def test_an_estimate_announced_after_an_opening_design_earns_its_announcement():
+    # boxes first, then the questions, then "let me do some numbers", then back to the boxes: the opening
+    # design is kept, rather than swallowed by requirements so that the estimate comes "in order"
+    rows = [(HLD, 2)] * 3 + [(REQ, 3)] * 2 + [(EST, 1.5)] * 2 + [(HLD, 2)] * 3 + [(DD, 2)] * 4
+    arrival = np.zeros((len(rows), 5))
+    arrival[5, EST] = DecoderOptions().announce_arrival
+    assert decode_phases(evidence(*rows), DecoderOptions(), arrival) == [HLD] * 3 + [REQ] * 2 + [EST] * 2 + [HLD] * 3 + [DD] * 4
+
+
 def test_requirements_reached_late_earn_their_announcement():
     # "I skipped the questions" after a minute of boxes: the opening was the design, not silent requirements
     rows = [(HLD, 1.0)] * 4 + [(REQ, 1.0)] * 3 + [(HLD, 3)] * 4

@@ -247,9 +247,12 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     return to collect the wrap-up's bonus again. Stepping back costs extra only as a return: a
     candidate who opened with the design and then asks their first requirement question has not
     gone back to requirements, they have reached them late. The decoder's state is therefore
-    (current phase, furthest phase reached, whether requirements were reached), and a first
-    arrival is a step beyond the furthest, or requirements reached late ("I skipped the questions",
-    after a minute of boxes: that the opening was the design is what the announcement says).
+    (current phase, furthest phase reached, which of requirements and estimation were reached), and a
+    first arrival is a step beyond the furthest, or requirements reached late ("I skipped the questions",
+    after a minute of boxes: that the opening was the design is what the announcement says), or
+    estimation reached late. The estimate first reached after the design still costs what a return
+    does, but earns its announcement: "let me put numbers on it" after the questions that followed
+    an opening design begins the estimate, and the opening stays the design.
 
     Given the sentences' time bounds (``bounds_s``, one more than the sentences) and each phase's
     planned seconds, a phase's first stay costs more the shorter it falls below
@@ -265,10 +268,13 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     if n == 0:
         return []
     arrival = np.zeros_like(evidence) if arrival is None else arrival
-    phase, furthest, asked = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), (False, True), indexing="ij"))
-    valid = (phase <= furthest) & (asked | (phase != 0))
+    # seen: a bit per opening phase (requirements, estimation) the path has been in; either may be reached late
+    phase, furthest, seen = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), np.arange(4), indexing="ij"))
+    bit = np.where(phase < 2, 1 << np.minimum(phase, 1), 0)
+    valid = (phase <= furthest) & ((bit == 0) | ((seen & bit) != 0)) & (seen < (2 << np.minimum(furthest, 1)))
     stepped_back = phase[None, :] < phase[:, None]
-    returning = stepped_back & ((phase[None, :] != 0) | asked[:, None])
+    reached_before = (bit[None, :] == 0) | ((seen[:, None] & bit[None, :]) != 0)
+    returning = stepped_back & (reached_before | (phase[None, :] == 1))
     back_steps = np.where(phase[None, :] == 0, 1, phase[:, None] - phase[None, :])
     forward_skips = np.maximum(phase[None, :] - phase[:, None] - 1, 0)
     design = PHASES.index("high_level_design")
@@ -277,8 +283,8 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
             + options.design_skip * design_skipped)
     follows = (valid[:, None] & valid[None, :] & (phase[None, :] != phase[:, None])
                & (furthest[None, :] == np.maximum(furthest[:, None], phase[None, :]))
-               & (asked[None, :] == (asked[:, None] | (phase[None, :] == 0))))
-    first_arrival = (phase[None, :] > furthest[:, None]) | ((phase[None, :] == 0) & ~asked[:, None])
+               & (seen[None, :] == (seen[:, None] | bit[None, :])))
+    first_arrival = (phase[None, :] > furthest[:, None]) | ~reached_before
     transition = {first: np.where(follows & (first_arrival == first), -cost, -np.inf) for first in (True, False)}
     total = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])[:, phase]  # (n + 1, states)
     timed = bounds_s is not None and planned_s is not None
@@ -290,7 +296,7 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     # enter[first][i, s]: best score of a path whose stay in state s begins at sentence i, by a first arrival or not
     enter = {first: np.full((n, len(phase)), -np.inf) for first in (True, False)}
     # Starting anywhere but requirements costs a little: most interviews open there.
-    starts = valid & (phase == furthest) & (asked == (phase == 0))
+    starts = valid & (phase == furthest) & (seen == bit)
     enter[True][0] = np.where(starts, arrival[0, phase] - np.where(phase == 0, 0.0, options.switch / 3), -np.inf)
     best = np.full((n + 1, len(phase)), -np.inf)  # best[j, s]: best score of a path whose stay in s ends before j
     began = np.zeros((n + 1, len(phase)), dtype=int)
