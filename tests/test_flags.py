@@ -209,6 +209,16 @@ def test_stuck_only_without_an_approach(lexicon):
     assert "stuck" not in categories("Okay, I don't know how the big calendars do it, but here's my approach.", lexicon)
 
 
+def test_an_approach_after_the_silence_does_not_undo_being_stuck(lexicon):
+    # "I don't know." then ten seconds of silence, then "Okay, let me think about it differently."
+    stuck = words_from("I don't know. Okay, let me think about it differently.", gaps={3: 10.0})
+    pause = Pause(stuck[2].end, stuck[3].start)
+    assert "stuck" in [f.category for f in find_flags(stuck, [pause], lexicon)]
+    # said in one breath, the approach answers it
+    assert "stuck" not in categories("I don't know. Okay, let me think about it differently.", lexicon)
+    assert "stuck" not in categories("Um, actually, one more requirement I forgot.", lexicon)
+
+
 def test_unsure_of_a_quantity_is_a_hedge_not_stuck(lexicon):
     unsure = words_from("I'm not sure how much memory they have. Next the storage.", gaps={7: 9.0})
     pause = Pause(unsure[6].end, unsure[7].start)

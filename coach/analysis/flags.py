@@ -8,6 +8,7 @@ buzzword, "I don't know" is only *stuck* when silence follows it.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,7 @@ def find_flags(
     """
     tokens = tokenize(words)
     index = TokenIndex(tokens)
+    starts = [t.start for t in tokens]
     sentences = split_sentences(tokens)
     sentence_of = sentence_numbers(sentences, len(tokens))
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -160,14 +162,16 @@ def find_flags(
         for pattern, kind, near in kinds:
             needs_silence = kind == "before_silence"
             for first, end in pattern.find(tokens, index):
-                if _occurs_near(tokens, first, end, rules.guards):
+                # "I don't know." and then a long silence is being stuck, whatever approach comes after the silence
+                silence = _silence_after(tokens[end - 1].end, pauses, rules) if needs_silence else None
+                heard = tokens if silence is None else tokens[: bisect.bisect_left(starts, silence.start, lo=end)]
+                if _occurs_near(heard, first, end, rules.guards):
                     continue
                 if near is not None and not _occurs_near(tokens, first, end, (near,)):
                     continue
                 if kind == "outside" and any(p.start <= tokens[first].start < p.end for p in excluded):
                     continue
-                if needs_silence and not (_silence_follows(tokens[end - 1].end, pauses, rules)
-                                          or _sentence_closes(tokens, end, rules.pause_within_s)):
+                if needs_silence and not (silence or _sentence_closes(tokens, end, rules.pause_within_s)):
                     continue
                 found.append((first, end))
         if rules.questions_in:
@@ -235,10 +239,12 @@ def _sentence_bounds(tokens: Sequence[Token], first: int, end: int, lo: int, hi:
     return start, stop
 
 
-def _silence_follows(t: float, pauses: Sequence[Pause], rules: CategoryRules) -> bool:
-    return rules.pause_after_s is not None and any(
-        p.duration >= rules.pause_after_s and t - 0.5 <= p.start <= t + rules.pause_within_s for p in pauses
-    )
+def _silence_after(t: float, pauses: Sequence[Pause], rules: CategoryRules) -> Pause | None:
+    """The first silence of at least ``pause_after`` seconds that starts within ``pause_within`` of ``t``."""
+    if rules.pause_after_s is None:
+        return None
+    return next((p for p in pauses if p.duration >= rules.pause_after_s and t - 0.5 <= p.start <= t + rules.pause_within_s),
+                None)
 
 
 def _questions_in(tokens: Sequence[Token], sentences: Sequence[Sentence], spans: Sequence[PhaseSpan]):
