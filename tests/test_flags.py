@@ -545,6 +545,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("dismissive", "Will it fail? It won't really, Redis is pretty reliable."),
     ("dismissive", "Honestly, that's more than a policy problem, I'll just put a report button on it."),
     ("dismissive", "Honestly, that's not something the backend has to care about."),
+    ("buzzword", "Why Kafka? Um, because it's real time and event driven, I guess."),
+    ("buzzword", "It's all microservices, so everything scales on its own."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -620,3 +622,8 @@ def test_signing_in_halfway_through_is_no_failure_and_skipping_a_topic_no_signpo
 
 def test_a_scope_stated_is_no_question(lexicon):
     assert "clarifying_question" not in categories("And payment is out of scope, you said another team owns it.", lexicon)
+
+
+def test_a_reason_after_a_quality_backs_it_and_a_figure_in_digits_too(lexicon):
+    assert "buzzword" not in categories("It's highly available, because every write goes to three zones.", lexicon)
+    assert "buzzword" not in categories("It has to be scalable to 50,000 writes.", lexicon)
