@@ -221,7 +221,8 @@ def test_closing_words_start_the_wrap_up():
 
 
 def test_a_one_word_announcement_must_be_heard_as_said():
-    for text, announced in (("Now some sizing.", True), ("Then the song I posted.", False)):
+    for text, announced in (("Now some sizing.", True), ("Then the song I posted.", False),
+                            ("Um, the scale.", True), ("At the scale of a city it breaks.", False)):
         assert announces(text, EST) == announced, text
     # "zoom" and "some" sound alike: a short announcement needs a word after it to be heard as one
     for text, announced in (("Let me zoom in on the matcher.", True), ("Paste some in your terminal.", False)):
