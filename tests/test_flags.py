@@ -547,6 +547,16 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("dismissive", "Honestly, that's not something the backend has to care about."),
     ("buzzword", "Why Kafka? Um, because it's real time and event driven, I guess."),
     ("buzzword", "It's all microservices, so everything scales on its own."),
+    ("check_in", "Have I got that right?"),
+    ("check_in", "Right depth, or should I move faster?"),
+    ("signpost", "Playing it back: one currency, no overdrafts."),
+    ("signpost", "Ledger and idempotency first, then top-ups, then fraud."),
+    ("tradeoff", "The outbox is one more moving part, but publishing after the commit loses events."),
+    ("tradeoff", "The big call was one database over a sharded store, trading easy growth for atomic transfers."),
+    ("think_aloud", "The real risks are money moving twice on retries, and top-ups."),
+    ("dismissive", "That's just a table, there's nothing to it."),
+    ("buzzword", "And Kubernetes scales it automatically anyway."),
+    ("unjustified_choice", "The admin page is a React app."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -627,3 +637,7 @@ def test_a_scope_stated_is_no_question(lexicon):
 def test_a_reason_after_a_quality_backs_it_and_a_figure_in_digits_too(lexicon):
     assert "buzzword" not in categories("It's highly available, because every write goes to three zones.", lexicon)
     assert "buzzword" not in categories("It has to be scalable to 50,000 writes.", lexicon)
+
+
+def test_a_lease_that_runs_out_is_no_trade_off(lexicon):
+    assert "tradeoff" not in categories("If a worker dies, its lease runs out, and another worker takes it.", lexicon)

@@ -201,8 +201,9 @@ def test_an_announcement_said_inside_a_phase_is_evidence_but_not_its_start():
     options = DecoderOptions()
     assert found.arrival[0, WRAP] == options.announce_arrival and found.arrival[1, WRAP] == 0
     assert found.points[1, WRAP] >= options.announce_weight
-    # a requirement remembered mid-design points back at the requirements
-    for text in ("Oh, wait, I didn't really ask about that.", "Actually, wait, I skipped something."):
+    # a requirement remembered mid-design, or the answers played back, point at the requirements
+    for text in ("Oh, wait, I didn't really ask about that.", "Actually, wait, I skipped something.",
+                 "Playing it back: one currency, no overdrafts, seven years of history."):
         assert evidence_of(text).points[0, REQ] >= options.announce_weight, text
 
 
