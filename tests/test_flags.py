@@ -560,6 +560,9 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("signpost", "So, to wrap it up, Mongo, Kafka and an SDK in every service."),
     ("think_aloud", "Since it's money, correctness worries me more than traffic."),
     ("think_aloud", "One Postgres primary handles that, so no sharding on day one."),
+    ("filler", "Each one plays, like 20 songs."),
+    ("filler", "10 billion a day is maybe like 100,000 per second."),
+    ("filler", "Probably there are like a few servers."),
     ("signpost", "Okay, so, matchmaking."),
     ("signpost", "Now, what breaks."),
     ("signpost", "I'll sketch three flows: inbound, reading, then sending."),
@@ -644,3 +647,8 @@ def test_a_reason_after_a_quality_backs_it_and_a_figure_in_digits_too(lexicon):
 
 def test_a_lease_that_runs_out_is_no_trade_off(lexicon):
     assert "tradeoff" not in categories("If a worker dies, its lease runs out, and another worker takes it.", lexicon)
+
+
+def test_like_before_a_figure_is_a_filler_but_not_as_a_comparison(lexicon):
+    for text in ("It looks like 2 tables to me.", "Something like 10 servers.", "I would like 3 replicas."):
+        assert "filler" not in categories(text, lexicon), text
