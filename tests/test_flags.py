@@ -652,3 +652,13 @@ def test_a_lease_that_runs_out_is_no_trade_off(lexicon):
 def test_like_before_a_figure_is_a_filler_but_not_as_a_comparison(lexicon):
     for text in ("It looks like 2 tables to me.", "Something like 10 servers.", "I would like 3 replicas."):
         assert "filler" not in categories(text, lexicon), text
+
+
+def test_a_full_stop_the_speaker_never_made_still_ends_a_clause(lexicon):
+    # tiny.en wrote "..., so ..." as two sentences; the words ran on without a pause
+    said = "The history is what keeps growing. So old entries move somewhere cheaper."
+    assert "think_aloud" in categories(said, lexicon)
+    paused = words_from(said, gaps={6: 1.0})
+    assert "think_aloud" not in [f.category for f in find_flags(paused, [], lexicon)]
+    # a lead-in is no clause: "Yes. So, ..."
+    assert "think_aloud" not in categories("Yes. So old entries move somewhere cheaper.", lexicon)

@@ -11,7 +11,8 @@ Pattern syntax (the lexicon's phrase lists use it):
 * ``word,``     the token must be followed by a comma in the transcript
                 ("like," the filler, not "looks like");
 * ``,word``     the token must follow a comma that ends a clause: not a lead-in's
-                ("..., so bandwidth is the limit", not "okay, so");
+                ("..., so bandwidth is the limit", not "okay, so"), or a full stop
+                the speaker ran straight past (see :func:`_ends_clause`);
 * ``*``         zero to three arbitrary tokens ("if * goes down");
 * ``{name}``    any entry of the named vocabulary list ("we'll use {tech}");
 * ``#``         one number, in digits or in words ("about # requests");
@@ -217,8 +218,24 @@ class Pattern:
 
 
 def _ends_clause(tokens: Sequence[Token], i: int) -> bool:
-    """Does token ``i`` end a clause: a comma follows it, and it is not a lead-in ("okay, so")?"""
-    return i >= 0 and tokens[i].comma_after and tokens[i].text not in LEAD_INS
+    """Does token ``i`` end a clause: a comma follows it, and it is not a lead-in ("okay, so")?
+
+    A full stop with no pause after it counts too, after a clause of some length: a small model
+    splits "..., so X" into "... . So, X" as often as not, where the speaker never stopped.
+    """
+    if i < 0 or tokens[i].text in LEAD_INS:
+        return False
+    if tokens[i].comma_after:
+        return True
+    return (tokens[i].sentence_end and not tokens[i].question and i + 1 < len(tokens)
+            and tokens[i + 1].start - tokens[i].end <= FLOWING_STOP_S
+            and i + 1 >= CLAUSE_MIN_TOKENS and not any(t.sentence_end for t in tokens[i - CLAUSE_MIN_TOKENS + 1 : i]))
+
+
+FLOWING_STOP_S = 0.2
+"""A full stop followed this soon by the next word was no stop in the speech."""
+CLAUSE_MIN_TOKENS = 4
+"""...when the sentence it ends is at least this long ("Yes. So, ..." is a lead-in, not a clause)."""
 
 
 LEAD_INS = frozenset("and so okay ok um uh hmm then now but well right oh wait actually alright yeah".split())
