@@ -539,6 +539,7 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("signpost", "Recurring meetings need a decision before I go on."),
     ("clarifying_question", "I'll just assume fifty million users, unless you have a number in mind."),
     ("clarifying_question", "Should I also think about surge pricing, or is that out of scope?"),
+    ("clarifying_question", "Should I also think about storage pricing or is net out of scope."),  # as tiny.en wrote it
     ("scaling", "To avoid one enormous partition, we can add a month bucket to the partition key."),
     ("scaling", "With more time I'd look at regional capacity planning for the Monday morning peak."),
     ("monitoring", "A listener we run ourselves, watching the public feed for sequence gaps."),
