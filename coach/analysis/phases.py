@@ -268,16 +268,17 @@ def decode_phases(evidence: np.ndarray, options: DecoderOptions, arrival: np.nda
     if n == 0:
         return []
     arrival = np.zeros_like(evidence) if arrival is None else arrival
-    # seen: a bit per opening phase (requirements, estimation) the path has been in; either may be reached late
+    estimation, design = PHASES.index("estimation"), PHASES.index("high_level_design")
+    # seen: a bit per opening phase (requirements, estimation) the path has been in, either of which may be
+    # reached late; only phases up to the furthest can have been seen
     phase, furthest, seen = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), np.arange(4), indexing="ij"))
-    bit = np.where(phase < 2, 1 << np.minimum(phase, 1), 0)
-    valid = (phase <= furthest) & ((bit == 0) | ((seen & bit) != 0)) & (seen < (2 << np.minimum(furthest, 1)))
+    bit = np.where(phase < design, 1 << phase, 0)
+    valid = (phase <= furthest) & ((bit == 0) | ((seen & bit) != 0)) & (seen < (2 << np.minimum(furthest, estimation)))
     stepped_back = phase[None, :] < phase[:, None]
     reached_before = (bit[None, :] == 0) | ((seen[:, None] & bit[None, :]) != 0)
-    returning = stepped_back & (reached_before | (phase[None, :] == 1))
+    returning = stepped_back & (reached_before | (phase[None, :] == estimation))
     back_steps = np.where(phase[None, :] == 0, 1, phase[:, None] - phase[None, :])
     forward_skips = np.maximum(phase[None, :] - phase[:, None] - 1, 0)
-    design = PHASES.index("high_level_design")
     design_skipped = (furthest[:, None] < design) & (phase[None, :] > design)
     cost = (options.switch + np.where(returning, options.backward * back_steps, 0.0) + options.skip * forward_skips
             + options.design_skip * design_skipped)
