@@ -88,8 +88,10 @@ def test_requirements_reached_late_earn_their_announcement():
 
 
 def test_going_back_to_a_phase_is_evidence_but_no_first_arrival():
-    found = evidence_of("So, yeah, back to the boxes.")
-    assert found.points[0, HLD] > 0 and found.arrival[0, HLD] < DecoderOptions().announce_arrival
+    for said in ("So, yeah, back to the boxes.", "Okay, back to the picture.", "Back to the diagram."):
+        found = evidence_of(said)
+        assert found.points[0, HLD] >= DecoderOptions().announce_weight, said
+        assert found.arrival[0, HLD] < DecoderOptions().announce_arrival, said
 
 
 def test_a_question_never_asked_points_back_at_the_requirements_without_starting_them():
