@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -134,27 +135,30 @@ def vocabulary(feature_sets: Sequence[set[str]], files: Sequence[str]) -> dict[s
     return {f: n for n, f in enumerate(kept)}
 
 
-def design_matrix(feature_sets: Sequence[set[str]], vocab: dict[str, int]) -> np.ndarray:
+def design_matrix(feature_sets: Sequence[set[str]], vocab: dict[str, int]) -> scipy.sparse.csr_matrix:
     """Binary features, each row scaled to unit length (so a long sentence does not outvote a short one).
 
-    Shape (sentences, len(vocab)); a row with no known feature stays zero.
+    Shape (sentences, len(vocab)), sparse (a sentence has a few dozen of the thousands of features, and a
+    dense matrix makes the cross-validation over every file take an hour); a row with no known feature stays zero.
     """
-    x = np.zeros((len(feature_sets), len(vocab)), dtype=np.float32)
+    rows, columns, values = [], [], []
     for row, features in enumerate(feature_sets):
-        columns = [vocab[f] for f in features if f in vocab]
-        if columns:
-            x[row, columns] = 1.0 / np.sqrt(len(columns))
-    return x
+        known = [vocab[f] for f in features if f in vocab]
+        rows += [row] * len(known)
+        columns += known
+        values += [1.0 / np.sqrt(len(known))] * len(known)
+    return scipy.sparse.csr_matrix((np.array(values, np.float32), (rows, columns)),
+                                   shape=(len(feature_sets), len(vocab)))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_logistic(x: scipy.sparse.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One L2-regularised logistic regression per column of ``y`` (shape (n, k), 0/1), fitted together.
 
     Nesterov-accelerated gradient descent on the mean log-loss + L2/2 |w|^2 (the bias is not
     penalised). Rows of ``x`` have unit length, so the loss's curvature is at most 1/4 + L2, which
     gives a step that always descends. Returns weights (features, k) and biases (k,).
     """
-    n, k = len(x), y.shape[1]
+    n, k = x.shape[0], y.shape[1]
     step = 1.0 / (0.25 + L2)
     momentum = (np.sqrt((0.25 + L2) / L2) - 1) / (np.sqrt((0.25 + L2) / L2) + 1)
     weights, bias = np.zeros((x.shape[1], k), np.float32), np.log((y.mean(0) + 1e-3) / (1 - y.mean(0) + 1e-3))
