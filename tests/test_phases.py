@@ -171,7 +171,8 @@ def test_an_announcement_asked_as_a_question_proposes_the_phase_and_does_not_sta
     found = sentence_evidence(tokens, split_sentences(tokens), load_phase_cues())
     options = DecoderOptions()
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival
-    assert found.points[1, DD] - found.points[0, DD] == options.announce_weight - options.cue_weight
+    asked = evidence_of("Should I dive into the data model next?")  # alone: no announcement after it halves it
+    assert found.points[1, DD] - asked.points[0, DD] == options.announce_weight - options.cue_weight
     # the answer given, the sentence after the proposal may start the phase, with half the bonus
     found = evidence_of("Does that work before I go deeper? When two bids arrive together, the first wins.")
     assert found.arrival[0, DD] == 0 and found.arrival[1, DD] == options.announce_arrival / 2
@@ -327,6 +328,41 @@ def test_find_phases_on_a_spoken_order():
     assert [s.phase for s in spans] == list(PHASES)
     assert spans[0].start == 0.0 and spans[-1].end == pytest.approx(words[-1].end + 1)
     assert all(a.end == b.start for a, b in zip(spans, spans[1:]))
+
+
+def test_words_of_a_phase_said_before_it_is_announced_weigh_less():
+    design = ("Every node knows the ring, so there is no single point of failure. I'd use consistent hashing with "
+              "virtual nodes, and each key is replicated to the next three machines. ")
+    announced = evidence_of(design + "Shall I go deeper on conflicts? Two clients can write the same key.")
+    unannounced = evidence_of(design)
+    assert unannounced.points[1, DD] > 0
+    assert announced.points[1, DD] == DecoderOptions().before_announced * unannounced.points[1, DD]
+
+
+def test_a_design_said_in_deep_dive_words_is_the_design_when_the_deep_dive_is_announced_later():
+    # a key-value store's boxes are the ring, the replicas and the storage engine: until "shall I go
+    # deeper on conflicts?", that is the high-level design, not a deep dive begun without one
+    text = (
+        "Let me clarify the requirements first. Do we need range scans? How large are the values? "
+        "Let me do the numbers. A hundred thousand writes per second of one kilobyte is a hundred megabytes a second, "
+        "about eight terabytes a day. "
+        "Every node knows the ring, so there is no single point of failure and no routing tier. "
+        "I'd use consistent hashing rather than key ranges, since we don't need scans. "
+        "Each machine owns a couple of hundred virtual nodes, so a new one takes small slices from everybody. "
+        "Each key lives on the next three machines on the ring, one per zone. "
+        "On disk, a log structured merge tree rather than a B tree, because it turns random writes into sequential ones. "
+        "Membership is by gossip, since a hundred nodes converge in seconds. "
+        "Shall I go deeper on conflicts? "
+        "During a partition, two clients can update the same key on opposite sides. "
+        "Last writer wins is simple, but clock skew can silently drop a write. "
+        "Vector clocks keep both versions for the client to merge, which is more work. "
+        "If a replica is down, a neighbour takes the write with a hint and hands it back when it returns. "
+        "Anti entropy with Merkle trees repairs what the hints missed. "
+    )
+    words, spans = spoken_phases(text)
+    deeper = next(i for i, w in enumerate(words) if w.text == "Shall")
+    assert [s.phase for s in spans] == ["requirements", "estimation", "high_level_design", "deep_dive"]
+    assert words[deeper].start < spans[3].start < words[deeper + 10].start
 
 
 def test_marks():

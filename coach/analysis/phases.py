@@ -12,7 +12,8 @@ that phase (eight seconds of design in a six-minute session) costs extra:
 one early deep-dive word does not end the design. A phase is
 taken to begin where it is announced: the first arrival at a phase earns a
 bonus in a sentence that announces it (or signposts anything at all), so an
-earlier sentence that merely touches its topic does not start it.
+earlier sentence that merely touches its topic does not start it, and what
+pointed at it before its announcement weighs less.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class DecoderOptions:
     """``announce_late`` words announce their phase only after this share of the session (see :class:`PhaseCues`)."""
     within_reach_s: float = 30.0
     """An ``announce_within`` said late begins its phase at the latest there, or up to this long before."""
+    before_announced: float = 0.5
+    """A phase's evidence before the candidate first announces it counts this share (see :func:`sentence_evidence`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,7 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
             goes_back[owner[first]] = True
     late_from = cues.decoder.late_share * duration_s if duration_s else 0.0
     starts = [s.start_s for s in sentences]
+    first_announced = np.full(len(PHASES), len(sentences))  # the sentence each phase is first announced in, if it is
     for p, phase in enumerate(PHASES):
         weighted = (
             (cues.decoder.cue_weight, cues.cues[phase]),
@@ -197,6 +201,7 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
                         bonus = cues.decoder.announce_arrival / (2 if asks[n] else 1)
                         since = bisect.bisect_left(starts, sentences[n].start_s - reach_s) if reach_s else starts_at
                         arrival[since : starts_at + 1, p] = np.maximum(arrival[since : starts_at + 1, p], bonus)
+                        first_announced[p] = min(first_announced[p], since)
     estimation, requirements = PHASES.index("estimation"), PHASES.index("requirements")
     # "Is that the kind of thing you wanted?" asks for a nod, not about the problem: a check-in is no requirement question
     checks_in = {max(0, bisect.bisect_right(starts, f.start) - 1) for f in flags if f.category == "check_in"}
@@ -212,6 +217,13 @@ def sentence_evidence(tokens: Sequence[Token], sentences: Sequence[Sentence], cu
         for phase, weight in cues.flag_evidence.get(flag.category, {}).items():
             evidence[n, PHASES.index(phase)] += weight
         arrival[n] = np.maximum(arrival[n], cues.flag_arrival.get(flag.category, 0.0))
+    # A phase the candidate announces begins there: its words said before are said on the way ("consistent hashing"
+    # is a key-value store's design, until "shall I go deeper on conflicts?"; the numbers a requirements answer
+    # quotes are no estimate). Not the requirements, which interviews open with unannounced; nor a phase never
+    # announced, which its words are all there is to find.
+    for p in range(requirements + 1, len(PHASES)):
+        if first_announced[p] < len(sentences):
+            evidence[: first_announced[p], p] *= cues.decoder.before_announced
     return Evidence(evidence, arrival)
 
 
