@@ -60,7 +60,8 @@ BLIND = ("s6_game_leaderboard_weak", "s7_web_crawler_mixed", "s8_ride_dispatch_m
          "s31_group_chat_mixed", "s32_photo_sharing_weak", "s33_pastebin_mixed", "s34_key_value_store_strong",
          "s35_qa_forum_mixed", "s36_video_conferencing_strong",
          "s37_log_search_weak", "s38_webmail_inbox_strong", "s39_shopping_cart_mixed", "s40_trending_hashtags_strong",
-         "s41_feature_flags_weak", "s42_digital_wallet_strong")
+         "s41_feature_flags_weak", "s42_digital_wallet_strong", "s43_surge_pricing_strong",
+         "s44_newsletter_platform_weak")
 """Mock interviews written without sight of the lexicon they test: reported on their own too."""
 
 
