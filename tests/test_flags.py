@@ -351,6 +351,18 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
 
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
+    ("filler", "Anyway."),
+    ("hedge", "I'm not really sure."),
+    ("signpost", "Retries next."),
+    ("signpost", "Let me pin down scope first."),
+    ("signpost", "Okay, now the sending pipeline, because that's where the real problems are."),
+    ("check_in", "Numbers look sane?"),
+    ("check_in", "Where should I go deep?"),
+    ("check_in", "Anything to revisit?"),
+    ("failure_mode", "If the stream job stalls, snapshots go stale."),
+    ("tradeoff", "I'll give up freshness for stability."),
+    ("dismissive", "The tracking side is just a pixel and a redirect, I won't bother with that."),
+    ("dismissive", "Storage is nothing, whatever, skip it."),
     ("signpost", "Okay, wrapping up."),
     ("tradeoff", "Allow peer to peer for one-to-one calls, at a cost of keeping two code paths."),
     ("signpost", "With that in mind, let me walk one submission from the system."),

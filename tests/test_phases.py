@@ -250,6 +250,12 @@ def test_a_probe_of_what_happens_when_proposes_the_deep_dive_and_a_walk_through_
     assert not announces("Walk me through what happens when someone uploads a photo.", DD)
 
 
+def test_an_area_chosen_for_where_the_real_problems_are_announces_the_deep_dive():
+    # as tiny.en wrote "Okay, now the sending pipeline, because that's where the real problems are."
+    assert announces("Okay, now we're sending pipeline because that's where the real problems are.", DD)
+    assert announces("That's where the hard part is, so let me start with the ledger.", DD)
+
+
 def test_the_overall_shape_announces_the_design_not_the_deep_dive():
     assert announces("Now the overall shape.", HLD) and not announces("Now the overall shape.", DD)
 
