@@ -354,6 +354,8 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
     ("filler", "Anyway."),
     ("hedge", "I'm not really sure."),
     ("signpost", "Retries next."),
+    ("signpost", "Now retries."),
+    ("signpost", "Aggregation first."),
     ("signpost", "Let me pin down scope first."),
     ("signpost", "Okay, now the sending pipeline, because that's where the real problems are."),
     ("check_in", "Numbers look sane?"),
