@@ -352,6 +352,7 @@ def test_a_question_that_lost_its_mark_asks_after_an_and_while_settling_requirem
 @pytest.mark.parametrize("category, text", [
     ("filler", "Oh, and the workers read from the topic."),
     ("filler", "Anyway."),
+    ("filler", "Alright, so, a million a day is about ten a second."),
     ("hedge", "I'm not really sure."),
     ("signpost", "Retries next."),
     ("signpost", "Now retries."),
