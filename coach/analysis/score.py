@@ -176,11 +176,11 @@ REASONING_POINTS = 0.5
 """...per stretch of reasoning aloud (an assumption or an inference weighs no alternative)..."""
 BARE_CHOICE_POINTS = -2.0
 """...and per choice named without a reason, the opposite of a trade-off. On our 48 mock interviews (ours and the
-shared), from audio, these put 11 of the 13 weak candidates under 35 (at most 34.4; two at 36.7, one with two failure
-consequences read as trade-offs, one with a full estimate and a deep dive behind its weak wording) and 16 of the 17
-strong ones over it (35.6 or more; the 17th named its parts outside the component list); counting reasoning at 1.5
-and a bare choice at -1, one of the ten weak ones of an earlier count read as ready (bench/scripts, by their
-weak/mixed/strong names)."""
+shared), from audio, these put 10 of the 13 weak candidates under 35 (at most 34.4; three at 35.0 to 36.7, with many
+parts and two failures handled, or two failure consequences read as trade-offs) and 15 of the 17 strong ones over it
+(38.6 or more; one lost its questions and parts to the recogniser, one named its parts outside the component list);
+counting reasoning at 1.5 and a bare choice at -1, one of the ten weak ones of an earlier count read as ready
+(bench/scripts, by their weak/mixed/strong names)."""
 
 
 def _tradeoffs(by: dict[str, list[Flag]]) -> RubricItem:
