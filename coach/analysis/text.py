@@ -182,7 +182,7 @@ class Pattern:
             return self.parts[0][1]
         if kind == "vocab":
             return tuple(entry[0] for entry in self.parts[0][1])
-        return None  # a gap or a number: any token may open a match
+        return None
 
     def _match_at(self, tokens: Sequence[Token], i: int, part: int) -> int | None:
         if part == len(self.parts):
@@ -217,6 +217,12 @@ class Pattern:
         return None
 
 
+FLOWING_STOP_S = 0.2
+"""A full stop followed this soon by the next word was no stop in the speech."""
+CLAUSE_MIN_TOKENS = 4
+"""...when the sentence it ends is at least this long ("Yes. So, ..." is a lead-in, not a clause)."""
+
+
 def _ends_clause(tokens: Sequence[Token], i: int) -> bool:
     """Does token ``i`` end a clause: a comma follows it, and it is not a lead-in ("okay, so")?
 
@@ -230,12 +236,6 @@ def _ends_clause(tokens: Sequence[Token], i: int) -> bool:
     return (tokens[i].sentence_end and not tokens[i].question and i + 1 < len(tokens)
             and tokens[i + 1].start - tokens[i].end <= FLOWING_STOP_S
             and i + 1 >= CLAUSE_MIN_TOKENS and not any(t.sentence_end for t in tokens[i - CLAUSE_MIN_TOKENS + 1 : i]))
-
-
-FLOWING_STOP_S = 0.2
-"""A full stop followed this soon by the next word was no stop in the speech."""
-CLAUSE_MIN_TOKENS = 4
-"""...when the sentence it ends is at least this long ("Yes. So, ..." is a lead-in, not a clause)."""
 
 
 LEAD_INS = frozenset("and so okay ok um uh hmm then now but well right oh wait actually alright yeah".split())
