@@ -119,6 +119,19 @@ WINDOW_SECONDS = 30.0
 WINDOW_SAMPLES = int(WINDOW_SECONDS * SAMPLE_RATE)
 """Whisper encodes audio in 30 s windows, whatever is in them."""
 
+RETRY_NO_REPEAT_NGRAM = 3
+"""A window whose decode fails Whisper's checks (a repetition loop, or an average log-probability
+under -1 on speech) is decoded once more with no run of this many tokens allowed twice, and the
+retry stands unless it fails too (then the likelier of the two, as Whisper chooses).
+
+Whisper's own remedy samples at raised temperatures, and that made one recording read differently
+from run to run: CTranslate2 seeds one random generator per worker thread, so what a retry draws
+depends on which chunks that thread decoded before (``set_random_seed`` cannot reset it). A
+report's score moved by 3 points between two runs of the same file. The retry here is
+deterministic and at least as good: on the 58 windows of our 48 mock interviews that failed at
+temperature 0, the words' WER was 0.367 with no retry, 0.348 and 0.342 in two runs of the
+sampling ladder (0.2 to 1.0), 0.359 decoding again without the prompt, and 0.340 with this retry."""
+
 SHORT_WINDOW_FRAMES = 1500
 """Mel frames (15 s) the encoder is given when the speech leaves most of a 30 s window empty.
 
@@ -193,7 +206,8 @@ class TranscriberOptions:
     benchmark interview it took 8% longer than beam 3 and cut the word error
     rate from 0.153 to 0.145, and on eight mocks in accented and noisy voices
     from 0.368 to 0.354 (bench/speed.py). Narrower beams lose more: beam 2 was
-    2.4 points behind beam 3, and greedy decoding ~4 points behind beam 2. ``keep_fillers`` prompts the model to write
+    2.4 points behind beam 3, and greedy decoding ~4 points behind beam 2. ``retry_no_repeat_ngram``:
+    see :data:`RETRY_NO_REPEAT_NGRAM` (0: keep a failed window's first decode). ``keep_fillers`` prompts the model to write
     "um"/"uh" instead of dropping them; ``suppress_noise`` takes steady background noise out of
     what the model hears (:mod:`coach.noise`). ``padding_s`` is the audio kept
     either side of each speech region.
@@ -212,7 +226,7 @@ class TranscriberOptions:
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    retry_no_repeat_ngram: int = RETRY_NO_REPEAT_NGRAM
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -225,8 +239,8 @@ class TranscriberOptions:
             raise ConfigError(f"beam_size must be 1 or more, not {self.beam_size}")
         if not 0 <= self.padding_s <= 1:
             raise ConfigError(f"padding_s must be between 0 and 1 s, not {self.padding_s}")
-        if not self.temperatures:
-            raise ConfigError("temperatures must hold at least one value")
+        if self.retry_no_repeat_ngram < 0:
+            raise ConfigError(f"retry_no_repeat_ngram must be 0 (no retry) or more, not {self.retry_no_repeat_ngram}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +266,7 @@ class Transcriber:
         # A GPU gets one decoder; the CPU one single-thread decoder per thread (see TranscriberOptions).
         self.workers = threads if device == "cpu" else 1
         self._model = _load_model(self.resolved, device, compute_type, threads // self.workers, self.workers)
+        self._window = _decode_windows_thriftily(self._model, self.options.retry_no_repeat_ngram)
         used = dataclasses.asdict(self.options) | {
             "device": device,
             "compute_type": compute_type,
@@ -271,7 +286,7 @@ class Transcriber:
     def transcribe(self, chunk: SpeechChunk, *, draft: bool = False) -> list[Word]:
         """Words spoken in the chunk's regions, on the recording clock, ordered by start.
 
-        ``draft``: decode the quickest way (greedy, no retries at higher temperatures), for words
+        ``draft``: decode the quickest way (greedy, no retry of a failed window), for words
         someone is waiting to see; a retry alone can take a second on a short utterance.
         """
         if self.options.suppress_noise:
@@ -305,12 +320,13 @@ class Transcriber:
 
     def _decode(self, model_input: np.ndarray, draft: bool, prompt: str | None) -> list:
         opts = self.options
+        self._window.retry = not draft
         segments, _ = self._model.transcribe(
             model_input,
             language=opts.language,
             beam_size=1 if draft else opts.beam_size,
-            best_of=1 if draft else opts.beam_size,
-            temperature=list(opts.temperatures[:1] if draft else opts.temperatures),
+            # faster-whisper's own retries sample at raised temperatures; ours do not (RETRY_NO_REPEAT_NGRAM)
+            temperature=0.0,
             compression_ratio_threshold=opts.compression_ratio_threshold,
             log_prob_threshold=opts.log_prob_threshold,
             no_speech_threshold=opts.no_speech_threshold,
@@ -329,7 +345,7 @@ class Transcriber:
             # ". . . ." on the scrap of audio after the last word, cut short by the token budget
             return False
         if segment.compression_ratio > opts.compression_ratio_threshold:
-            # Every temperature failed: a repetition loop, not speech.
+            # The retry failed too: a repetition loop, not speech.
             return False
         if segment.no_speech_prob > opts.no_speech_threshold and (
             segment.avg_logprob < opts.log_prob_threshold or _mean_probability(segment) < UNSURE_PROBABILITY
@@ -386,12 +402,11 @@ def _load_model(resolved: ResolvedModel, device: str, compute_type: str, threads
     except Exception as exc:  # CTranslate2 and huggingface_hub raise many unrelated types
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelError(f"cannot load model '{resolved.name}' from {resolved.location}: {reason}") from None
-    _fit_windows_to_content(model)
     return model
 
 
-def _fit_windows_to_content(model) -> None:
-    """Make ``model`` spend on each 30 s window only what the audio in it needs.
+def _decode_windows_thriftily(model, retry_no_repeat_ngram: int) -> threading.local:
+    """Make ``model`` spend on each 30 s window only what the audio in it needs, and retry a failed one.
 
     faster-whisper pads every window to 30 s before ``encode()`` and lets the
     decoder run to the model's 448-token limit, whatever the window holds (no
@@ -399,7 +414,10 @@ def _fit_windows_to_content(model) -> None:
     instance is the one place to change that: ``encode`` measures the
     window's content and cuts mostly-empty padding (:data:`SHORT_WINDOW_FRAMES`);
     ``generate_with_fallback``, called next in the same thread, caps the new
-    tokens at what that much speech could hold (:func:`token_budget`).
+    tokens at what that much speech could hold (:func:`token_budget`) and
+    decodes a window that fails Whisper's checks once more
+    (:data:`RETRY_NO_REPEAT_NGRAM`) when the returned per-thread state's
+    ``retry`` is true.
     """
     window = threading.local()
     encode, generate = model.encode, model.generate_with_fallback
@@ -421,10 +439,33 @@ def _fit_windows_to_content(model) -> None:
         budget = min(token_budget(content_s), model.max_length - len(prompt))
         if options.max_new_tokens is None or options.max_new_tokens > budget:
             options = dataclasses.replace(options, max_new_tokens=budget)
-        return generate(encoder_output, prompt, tokenizer, options)
+        first = generate(encoder_output, prompt, tokenizer, options)
+        if not (retry_no_repeat_ngram and getattr(window, "retry", False) and _failed(first, options)):
+            return first
+        again = generate(encoder_output, prompt, tokenizer,
+                         dataclasses.replace(options, no_repeat_ngram_size=retry_no_repeat_ngram))
+        return again if not _failed(again, options) else _likelier(first, again, options)
 
     model.encode = encode_window
     model.generate_with_fallback = generate_within_budget
+    return window
+
+
+def _failed(decoded: tuple, options) -> bool:
+    """Whether faster-whisper's decode result ``(result, avg_logprob, temperature, compression_ratio)``
+    fails Whisper's checks: a repetition loop, or words the model itself doubts, unless the window
+    is silence."""
+    result, avg_logprob, _, compression_ratio = decoded
+    if compression_ratio > options.compression_ratio_threshold:
+        return True
+    silent = result.no_speech_prob > options.no_speech_threshold
+    return avg_logprob < options.log_prob_threshold and not silent
+
+
+def _likelier(first: tuple, again: tuple, options) -> tuple:
+    """Of two failed decodes, Whisper's choice: the likelier one that is not a repetition loop."""
+    unlooped = [d for d in (first, again) if d[3] <= options.compression_ratio_threshold]
+    return max(unlooped or (first, again), key=lambda d: d[1])
 
 
 def token_budget(content_s: float) -> int:
@@ -434,8 +475,8 @@ def token_budget(content_s: float) -> int:
     punctuation and timestamps) and a hard stop for a repetition loop. Such a
     loop is what Whisper writes on the scrap of audio left after the last
     word of a chunk (". . . ." to the limit): uncapped it cost 0.7 s of a
-    short utterance's 1.3 s, and on the file lane each retry at a higher
-    temperature costs it again.
+    short utterance's 1.3 s, and on the file lane a retry of the window costs
+    it again.
     """
     return TOKEN_BUDGET_BASE + math.ceil(TOKENS_PER_SECOND * content_s)
 

@@ -17,7 +17,7 @@ import pytest
 from coach.audio import decode_blocks
 from coach.errors import ConfigError, DeviceError
 from coach.records import SAMPLE_RATE, SpeechRegion, Word
-from coach.transcribe import PROMPT, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
+from coach.transcribe import PROMPT, RETRY_NO_REPEAT_NGRAM, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
 
 TOLERANCE_S = 0.3
 
@@ -234,10 +234,10 @@ def _window(content_frames: int) -> np.ndarray:
 
 @pytest.mark.parametrize(("content", "frames"), [(0, 1500), (1000, 1500), (1300, 1500), (1301, 3000), (3000, 3000)])
 def test_the_encoder_gets_a_short_window_when_the_speech_leaves_room(content, frames):
-    from coach.transcribe import _fit_windows_to_content
+    from coach.transcribe import _decode_windows_thriftily
 
     model = _WindowRecorder()
-    _fit_windows_to_content(model)
+    _decode_windows_thriftily(model, RETRY_NO_REPEAT_NGRAM)
     model.encode(_window(content))
     assert model.encoded_frames == [frames]
 
@@ -245,10 +245,10 @@ def test_the_encoder_gets_a_short_window_when_the_speech_leaves_room(content, fr
 def test_each_window_may_write_only_the_tokens_its_audio_could_hold():
     from faster_whisper.transcribe import TranscriptionOptions
 
-    from coach.transcribe import _fit_windows_to_content, token_budget
+    from coach.transcribe import _decode_windows_thriftily, token_budget
 
     model = _WindowRecorder()
-    _fit_windows_to_content(model)
+    _decode_windows_thriftily(model, RETRY_NO_REPEAT_NGRAM)
     options = TranscriptionOptions(*[None] * len(dataclasses.fields(TranscriptionOptions)))
     # a scrap after the last word, an utterance, a full window, and one whose prompt leaves less room
     for content, prompt in ((20, 30), (850, 30), (3000, 30), (3000, 300)):
@@ -256,3 +256,67 @@ def test_each_window_may_write_only_the_tokens_its_audio_could_hold():
         model.generate_with_fallback(None, [0] * prompt, None, options)
     assert model.max_new_tokens == [token_budget(0.2), token_budget(8.5), token_budget(30.0), 448 - 300]
     assert token_budget(0.2) <= 10 and token_budget(8.5) >= 5 * 8.5  # a loop stops fast; a fast talker fits
+
+
+class _ScriptedDecoder(_WindowRecorder):
+    """A stand-in whose decodes return scripted ``(result, avg_logprob, temperature, compression_ratio)``."""
+
+    def __init__(self, *decodes):
+        super().__init__()
+        self.decodes = list(decodes)
+        self.no_repeat = []
+
+    def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+        self.no_repeat.append(options.no_repeat_ngram_size)
+        return self.decodes.pop(0)
+
+
+def _decoded(name: str, avg_logprob: float, compression_ratio: float = 1.5, no_speech_prob: float = 0.1):
+    return (dataclasses.make_dataclass(name, [("no_speech_prob", float)])(no_speech_prob), avg_logprob, 0.0,
+            compression_ratio)
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "kept"),
+    [
+        (_decoded("loop", -0.2, 3.1), _decoded("words", -0.4), "words"),  # a loop, then a retry that passes
+        (_decoded("doubtful", -1.3), _decoded("sure", -0.6), "sure"),
+        (_decoded("doubtful", -1.3), _decoded("worse", -1.6), "doubtful"),  # both fail: the likelier
+        (_decoded("loop", -0.2, 3.1), _decoded("doubtful", -1.6), "doubtful"),  # ...that is not a loop
+        (_decoded("words", -0.4), None, "words"),  # passed: decoded once
+        (_decoded("silence", -1.5, no_speech_prob=0.9), None, "silence"),
+    ],
+)
+def test_a_window_that_fails_whispers_checks_is_decoded_once_more_without_repeats(first, again, kept):
+    from faster_whisper.transcribe import TranscriptionOptions
+
+    from coach.transcribe import _decode_windows_thriftily
+
+    model = _ScriptedDecoder(first, again)
+    window = _decode_windows_thriftily(model, 3)
+    window.retry = True
+    options = TranscriptionOptions(*[None] * len(dataclasses.fields(TranscriptionOptions)))
+    options = dataclasses.replace(options, compression_ratio_threshold=2.4, log_prob_threshold=-1.0,
+                                  no_speech_threshold=0.6)
+    model.encode(_window(3000))
+    chosen = model.generate_with_fallback(None, [0], None, options)
+    assert type(chosen[0]).__name__ == kept
+    assert model.no_repeat == ([None, 3] if again else [None])
+    model.decodes, model.no_repeat = [first, again], []
+    window.retry = False  # a draft
+    model.generate_with_fallback(None, [0], None, options)
+    assert model.no_repeat == [None]
+
+
+def test_the_same_speech_is_written_the_same_every_time(speak, monkeypatch):
+    """Whisper's own retries sample, and CTranslate2's per-thread random generators made them differ."""
+    import coach.transcribe
+
+    retries = []
+    # every decode counts as doubtful, so every window is decoded again, and the retry's words are kept
+    monkeypatch.setattr(coach.transcribe, "_likelier", lambda first, again, options: retries.append(again) or again)
+    transcriber = Transcriber(TranscriberOptions(device="cpu", log_prob_threshold=0.0))
+    speech = speak("We shard the counters by user, and replicate each shard to two followers.")
+    chunk = _chunk(np.concatenate([_silence(0.5), speech, _silence(0.5)]))
+    runs = [[(w.text, w.start, w.end) for w in transcriber.transcribe(chunk)] for _ in range(3)]
+    assert len(retries) == 3 and runs[0] and runs[0] == runs[1] == runs[2]
