@@ -112,7 +112,8 @@ def main() -> None:
     ap.add_argument("--speed-file", default="mock/d2_chat_strong")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0,
-                    help="seed of the sampling at raised temperatures, so that two runs compare like with like")
+                    help="seed of plain faster-whisper's sampling at raised temperatures (coach does not sample), "
+                         "so that two runs compare like with like")
     args = ap.parse_args()
     import ctranslate2
     from faster_whisper import WhisperModel
