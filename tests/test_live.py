@@ -22,6 +22,7 @@ def test_a_live_replay_matches_the_analysis_of_the_same_file(tmp_path, capsys, c
     assert "live: words" in out and "saved as" in out
     assert [(p["start"], p["end"]) for p in live["pauses"]] == [(p["start"], p["end"]) for p in file["pauses"]]
     assert [p["phase"] for p in live["phases"]] == [p["phase"] for p in file["phases"]]
+    assert live["words"] == file["words"] and live["score"] == file["score"]  # no decode samples: same words
     measured = live["live"]
     assert measured["overflows"] == 0 and measured["utterances"] >= 5
     assert 0 < measured["latency_s"]["p50"] <= measured["latency_s"]["p95"] <= measured["latency_s"]["max"]
