@@ -208,8 +208,9 @@ class TranscriberOptions:
     benchmark interview it took 8% longer than beam 3 and cut the word error
     rate from 0.153 to 0.145, and on eight mocks in accented and noisy voices
     from 0.368 to 0.354 (bench/speed.py). Narrower beams lose more: beam 2 was
-    2.4 points behind beam 3, and greedy decoding ~4 points behind beam 2. ``retry_no_repeat_ngram``:
-    see :data:`RETRY_NO_REPEAT_NGRAM` (0: keep a failed window's first decode). ``keep_fillers`` prompts the model to write
+    2.4 points behind beam 3, and greedy decoding ~4 points behind beam 2.
+    ``retry_no_repeat_ngram``: see :data:`RETRY_NO_REPEAT_NGRAM` (0: keep a
+    failed window's first decode). ``keep_fillers`` prompts the model to write
     "um"/"uh" instead of dropping them; ``suppress_noise`` takes steady background noise out of
     what the model hears (:mod:`coach.noise`). ``padding_s`` is the audio kept
     either side of each speech region.

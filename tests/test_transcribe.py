@@ -17,7 +17,16 @@ import pytest
 from coach.audio import decode_blocks
 from coach.errors import ConfigError, DeviceError
 from coach.records import SAMPLE_RATE, SpeechRegion, Word
-from coach.transcribe import PROMPT, RETRY_NO_REPEAT_NGRAM, SpeechChunk, Transcriber, TranscriberOptions, _drop_loops, _RawWord, _unwritten
+from coach.transcribe import (
+    PROMPT,
+    RETRY_NO_REPEAT_NGRAM,
+    SpeechChunk,
+    Transcriber,
+    TranscriberOptions,
+    _drop_loops,
+    _RawWord,
+    _unwritten,
+)
 
 TOLERANCE_S = 0.3
 
