@@ -37,8 +37,9 @@ SHARED_MOCKS = BENCH.parent.parent / "shared" / "audio" / "mock"
 LADDER = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
-def failed_chunks(path: Path, transcriber: Transcriber) -> list[SpeechChunk]:
-    """The chunks of ``path`` in which a window's first decode failed Whisper's checks."""
+def failed_chunks(path: Path, transcriber: Transcriber) -> list[tuple[SpeechChunk, str]]:
+    """The chunks of ``path`` in which a window's first decode failed Whisper's checks, each with the
+    words that decode wrote (the remedy "none": no need to decode them again)."""
     seen, found = threading.local(), []
     decode, transcribe = transcriber._decode, transcriber.transcribe
 
@@ -53,7 +54,7 @@ def failed_chunks(path: Path, transcriber: Transcriber) -> list[SpeechChunk]:
         seen.failed = False
         words = transcribe(chunk, draft=draft)
         if seen.failed:
-            found.append(chunk)
+            found.append((chunk, " ".join(w.text for w in words)))
         return words
 
     transcriber._decode, transcriber.transcribe = checking_decode, keeping_transcribe
@@ -66,7 +67,7 @@ def failed_chunks(path: Path, transcriber: Transcriber) -> list[SpeechChunk]:
 
 
 def remedy(name: str) -> Transcriber:
-    """A transcriber that decodes a failed window again the way ``name`` says."""
+    """A transcriber that decodes a failed window again the way ``name`` says (not "none")."""
     if name == "ngram":
         return Transcriber(TranscriberOptions())
     transcriber = Transcriber(TranscriberOptions(retry_no_repeat_ngram=0))
@@ -83,10 +84,9 @@ def remedy(name: str) -> Transcriber:
             if not coach.transcribe._failed(first, options):
                 return first
             again = thrifty(encoder_output, prompt[prompt.index(tokenizer.sot_sequence[0]):], tokenizer, options)
-            return again if not coach.transcribe._failed(again, options) else coach.transcribe._likelier(
-                first, again, options)
+            return coach.transcribe._kept(first, again, options)
         model.generate_with_fallback = generate
-    elif name != "none":
+    else:
         raise SystemExit(f"unknown remedy {name!r}")
     return transcriber
 
@@ -108,17 +108,18 @@ def main() -> int:
     for path in files:
         truth = json.loads(path.with_suffix(".json").read_text())
         chunks = failed_chunks(path, finder)
-        cases += [(chunk, script_words(truth, chunk)) for chunk in chunks]
+        cases += [(chunk, script_words(truth, chunk), first) for chunk, first in chunks]
         print(f"{path.stem}: {len(chunks)} chunk(s) with a failed window", flush=True)
     if not cases:
         print("no window failed")
         return 0
     print(f"\n{'remedy':10} {'WER':>6}  errors / script words, on {len(cases)} chunks")
     for name in args.remedies.split(","):
-        transcriber = remedy(name)
+        transcriber = remedy(name) if name != "none" else None
         errors = words = 0
-        for chunk, said in cases:
-            _, e, n = wer(said, " ".join(w.text for w in transcriber.transcribe(chunk)))
+        for chunk, said, first in cases:
+            written = " ".join(w.text for w in transcriber.transcribe(chunk)) if transcriber else first
+            _, e, n = wer(said, written)
             errors, words = errors + e, words + n
         print(f"{name:10} {errors / words:6.3f}  {errors} / {words}", flush=True)
     return 0

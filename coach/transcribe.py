@@ -447,7 +447,7 @@ def _decode_windows_thriftily(model, retry_no_repeat_ngram: int) -> threading.lo
             return first
         again = generate(encoder_output, prompt, tokenizer,
                          dataclasses.replace(options, no_repeat_ngram_size=retry_no_repeat_ngram))
-        return again if not _failed(again, options) else _likelier(first, again, options)
+        return _kept(first, again, options)
 
     model.encode = encode_window
     model.generate_with_fallback = generate_within_budget
@@ -463,6 +463,11 @@ def _failed(decoded: tuple, options) -> bool:
         return True
     silent = result.no_speech_prob > options.no_speech_threshold
     return avg_logprob < options.log_prob_threshold and not silent
+
+
+def _kept(first: tuple, again: tuple, options) -> tuple:
+    """Of a failed decode and its retry, the one that stands: the retry, unless it fails too."""
+    return again if not _failed(again, options) else _likelier(first, again, options)
 
 
 def _likelier(first: tuple, again: tuple, options) -> tuple:
