@@ -82,3 +82,26 @@ def test_no_fixes_invented_for_a_clean_session():
                                       (("requirements", 5), ("estimation", 5), ("components", 10), ("depth", 10),
                                        ("tradeoffs", 10), ("failures", 5), ("time", 5))]},
                      delivery={"pitch": {}}) == []
+
+
+def components_item(text, components=COMPONENTS, part_kinds=("service", "server", "engine")):
+    phases = [PhaseSpan("high_level_design", 0, 300, 250)]
+    score = score_session(words=words_from(text), pauses=[], phases=phases, flags=[],
+                          allocation=allocate_time(phases, session_s=300, plan="auto"), components=components,
+                          part_kinds=part_kinds, talk_span_s=300)
+    return next(i for i in score.items if i.id == "components")
+
+
+def test_parts_named_in_the_candidates_own_words_count_once_each():
+    item = components_item("Clients join through the room service, which picks a media server. The media servers "
+                           "report to the room service. A separate service handles billing, and the pricing engine "
+                           "reads from Redis.")
+    assert [e.text for e in item.evidence] == ["room service", "media server", "pricing engine", "redis"]
+    assert "named 4 distinct system parts" in item.reason
+    assert components_item("Clients join through the room service.", part_kinds=()).points == 0
+
+
+def test_one_part_named_two_ways_counts_once():
+    item = components_item("Writes go to Postgres through the API gateway; the PostgreSQL primary has a replica, "
+                           "and the gateway checks tokens.", components=("postgres", "postgresql", "api gateway", "gateway"))
+    assert [e.text for e in item.evidence] == ["postgres", "api gateway"]

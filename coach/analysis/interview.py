@@ -85,6 +85,7 @@ def analyze_interview(
         flags=flags,
         allocation=allocation,
         components=lexicon.vocab.get("tech", ()),
+        part_kinds=lexicon.vocab.get("part_kind", ()),
         talk_span_s=session_s,
     )
     counts = {name: sum(f.category == name for f in flags) for name in lexicon.categories}

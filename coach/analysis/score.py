@@ -81,14 +81,16 @@ def score_session(
     flags: Sequence[Flag],
     allocation: TimeAllocation,
     components: Sequence[str],
+    part_kinds: Sequence[str] = (),
     talk_span_s: float,
 ) -> Score:
-    """Score one session. ``components`` is the vocabulary of system parts (cache, queue, Redis...)."""
+    """Score one session. ``components`` is the vocabulary of system parts (cache, queue, Redis...);
+    ``part_kinds`` the words that make the word before them a part the candidate named ("room service")."""
     by = _by_category(flags)
     items = (
         _requirements(by, phases, allocation),
         _estimation(words, phases),
-        _components(words, components),
+        _components(words, components, part_kinds),
         _depth(by, phases, allocation),
         _tradeoffs(by),
         _failures(by),
@@ -132,22 +134,66 @@ def _estimation(words: Sequence[Word], phases: Sequence[PhaseSpan]) -> RubricIte
     return RubricItem("estimation", "Estimated scale", points, 5, reason, evidence)
 
 
-def _components(words: Sequence[Word], components: Sequence[str]) -> RubricItem:
+def _components(words: Sequence[Word], components: Sequence[str], part_kinds: Sequence[str]) -> RubricItem:
+    """The distinct parts of the system named: the vocabulary's (cache, Kafka) and the candidate's own
+    ("the room service", "a media server": a word followed by one of ``part_kinds``)."""
     tokens = tokenize(words)
-    named: dict[str, Evidence] = {}
+    mentions: list[_Mention] = []
     for entry in components:
         pattern = compile_pattern(entry, {})
-        for i in range(len(tokens)):
-            end = pattern.match_at(tokens, i)
-            if end is not None:
-                named.setdefault(entry, Evidence(entry, tokens[i].start, tokens[end - 1].end))
-                break
-    # "cache" and "caching layer" are one part of the system: keep one name per first word
-    distinct = {name.split()[0]: e for name, e in named.items()}
-    points = min(10, round(len(distinct) * 10 / 6))
-    reason = f"named {len(distinct)} distinct system parts (6 or more earn full marks)"
-    evidence = tuple(sorted(distinct.values(), key=lambda e: e.start))
+        spans = [(i, end) for i in range(len(tokens)) if (end := pattern.match_at(tokens, i)) is not None]
+        if spans:
+            covered = frozenset(k for i, end in spans for k in range(i, end))
+            mentions.append(_Mention(entry.split()[0], covered, Evidence(entry, tokens[spans[0][0]].start,
+                                                                         tokens[spans[0][1] - 1].end)))
+    kinds = {_singular(k) for k in part_kinds}
+    for i in range(1, len(tokens)):
+        name = tokens[i - 1]
+        if (_singular(tokens[i].text) in kinds and not name.sentence_end and not name.is_number
+                and len(name.text) > 2 and name.text not in NOT_A_PART_NAME):
+            mentions.append(_Mention(name.text, frozenset((i - 1, i)),
+                                     Evidence(f"{name.text} {tokens[i].text}", name.start, tokens[i].end)))
+    parts = _same_parts(mentions)
+    points = min(10, round(len(parts) * 10 / 6))
+    reason = f"named {len(parts)} distinct system parts (6 or more earn full marks)"
+    evidence = tuple(sorted(parts, key=lambda e: e.start))
     return RubricItem("components", "Covered the major components", points, 10, reason, evidence[:8])
+
+
+NOT_A_PART_NAME = frozenset(
+    "the and but for with from into not more most many few lots just then also you your our their its his her "
+    "this that these those each every another other same separate single new small big large central dedicated "
+    "different specific external internal whole main global local regional extra first second between which "
+    "what some any own i'd i'll i'm we'd we'll let's they them was are can could would should will never".split()
+)
+"""Words before "service" or "server" that do not name a part ("a separate service", "between servers")."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    name: str  # what makes two mentions one part: "postgres", "room"
+    tokens: frozenset[int]  # every token any of its matches covered
+    evidence: Evidence  # the first time it was named
+
+
+def _same_parts(mentions: Sequence[_Mention]) -> list[Evidence]:
+    """One piece of evidence per part: mentions that share a first word ("search index", "search service") or words
+    ("postgres" in "postgresql", "gateway" in "api gateway", "kafka" in "the kafka cluster") are one part."""
+    groups: list[tuple[set[str], set[int], Evidence]] = []
+    for m in mentions:
+        names, tokens, first = {m.name}, set(m.tokens), m.evidence
+        for group in [g for g in groups if g[0] & names or g[1] & tokens]:
+            groups.remove(group)
+            names |= group[0]
+            tokens |= group[1]
+            # the earlier mention stands; on a tie, the vocabulary's earlier entry ("postgres", not "postgresql")
+            first = first if first.start < group[2].start else group[2]
+        groups.append((names, tokens, first))
+    return [first for _, _, first in groups]
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") else word
 
 
 def _depth(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: TimeAllocation) -> RubricItem:
@@ -177,8 +223,8 @@ REASONING_POINTS = 0.5
 BARE_CHOICE_POINTS = -2.0
 """...and per choice named without a reason, the opposite of a trade-off. On our 48 mock interviews (ours and the
 shared), from audio, these put 10 of the 13 weak candidates under 35 (at most 34.4; three at 35.0 to 36.7, with many
-parts and two failures handled, or two failure consequences read as trade-offs) and 15 of the 17 strong ones over it
-(38.6 or more; one lost its questions and parts to the recogniser, one named its parts outside the component list);
+parts and two failures handled, or two failure consequences read as trade-offs) and 16 of the 17 strong ones over it
+(41.6 or more; the other lost its questions and parts to the recogniser);
 counting reasoning at 1.5 and a bare choice at -1, one of the ten weak ones of an earlier count read as ready
 (bench/scripts, by their weak/mixed/strong names)."""
 
