@@ -4,7 +4,10 @@ For each mock interview (../shared/audio/mock and, with --ours, bench/out):
 - phase accuracy per second: a second belongs to the phase whose span, up to
   the next phase's start, holds it; seconds before the first phase are not scored;
 - flag recall and precision per category: a flag matches a tagged phrase of
-  the same category whose utterance it overlaps, give or take 1 s.
+  the same category whose utterance it overlaps, give or take 1 s;
+- the score, and how it splits the candidates a mock's name calls weak, mixed or
+  strong: how many read as ready (35 or more), and how often a strong candidate
+  outscores a weak one (ties count half).
 
 The analysis runs from audio through the whole pipeline (`coach analyze`),
 unless --sessions DIR points at session documents already made, in which
@@ -39,6 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from coach.analysis.flags import CATEGORIES  # noqa: E402
 from coach.analysis.interview import InterviewAnalysis, analyze_interview  # noqa: E402
+from coach.analysis.score import READY_SCORE  # noqa: E402
 from coach.analysis.pauses import find_pauses  # noqa: E402
 from coach.records import SpeechRegion, Word  # noqa: E402
 from coach.session import Session  # noqa: E402
@@ -176,7 +180,8 @@ def main() -> int:
         files += sorted(OURS.glob("*.flac"))
     files += args.files
     groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
-    print(f"{'file':34s} {'phase acc':>9s} {'flag R':>7s} {'flag P':>7s}")
+    scores: dict[str, list[float]] = defaultdict(list)
+    print(f"{'file':34s} {'phase acc':>9s} {'flag R':>7s} {'flag P':>7s} {'score':>6s}")
     for audio in files:
         truth = json.loads(audio.with_suffix(".json").read_text())
         if args.script_text:
@@ -189,7 +194,10 @@ def main() -> int:
         for group in _groups(audio):
             for category, c in counts.items():
                 groups[group][category] = [a + b for a, b in zip(groups[group][category], c)]
-        print(f"{audio.stem:34s} {accuracy:9.3f} {found / max(tagged, 1):7.3f} {matched / max(flagged, 1):7.3f}")
+        score = session.feedback["score"]["total"]
+        scores[audio.stem.rsplit("_", 1)[-1]].append(score)
+        print(f"{audio.stem:34s} {accuracy:9.3f} {found / max(tagged, 1):7.3f} {matched / max(flagged, 1):7.3f} "
+              f"{score:6.1f}")
         if args.verbose:
             for phrase in truth["phrases"]:
                 if not any(f.category == phrase["category"] and f.start <= phrase["end"] + TOLERANCE_S
@@ -200,6 +208,7 @@ def main() -> int:
                            and f.end >= p["start"] - TOLERANCE_S for p in truth["phrases"]):
                     print(f"    extra   {f.category:20s} {f.start:7.1f} {f.text}")
     print_table(groups)
+    print_scores(scores)
     return 0
 
 
@@ -236,6 +245,21 @@ def print_table(groups: dict[str, dict[str, list[int]]]) -> None:
     print(f"{'all':20s} {pooled['all'][0]:6d} {pooled['all'][2]:5d} " + " ".join(cell(pooled[g]) for g in names))
     print(" ".join(f"{g}: R {p[1] / max(p[0], 1):.3f} ({p[1]}/{p[0]}) P {p[3] / max(p[2], 1):.3f} ({p[3]}/{p[2]})"
                    for g, p in pooled.items()))
+
+
+
+def print_scores(scores: dict[str, list[float]]) -> None:
+    """The score's spread per kind of candidate, and how well it tells the weak from the strong."""
+    print()
+    for kind in ("weak", "mixed", "strong"):
+        got = sorted(scores.get(kind, []))
+        if got:
+            print(f"{kind:6s} {len(got):3d} files: {sum(s >= READY_SCORE for s in got):2d} ready ({READY_SCORE}+), "
+                  f"scores {got[0]:.1f} to {got[-1]:.1f}, median {np.median(got):.1f}")
+    weak, strong = scores.get("weak", []), scores.get("strong", [])
+    if weak and strong:
+        wins = sum((s > w) + 0.5 * (s == w) for s in strong for w in weak)
+        print(f"a strong candidate outscores a weak one {wins / (len(weak) * len(strong)):.3f} of the time")
 
 
 if __name__ == "__main__":
