@@ -33,7 +33,9 @@ def test_a_number_slot_takes_digits_and_number_words():
 
 def test_arithmetic_landing_on_a_figure_is_no_reasoning_aloud(lexicon):
     assert "think_aloud" not in categories("Peak is three times that, so about 40,000 requests per second.", lexicon)
+    assert "think_aloud" not in categories("Each quote is 200 bytes, so 20 gigabytes a day.", lexicon)
     assert "think_aloud" in categories("Peak is three times that, so the cache has to absorb it.", lexicon)
+    assert "think_aloud" in categories("Each shard holds one garage, so two bookings never meet.", lexicon)
 
 
 def test_a_closed_pattern_must_end_a_sentence():
