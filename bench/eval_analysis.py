@@ -65,7 +65,7 @@ BLIND = ("s6_game_leaderboard_weak", "s7_web_crawler_mixed", "s8_ride_dispatch_m
          "s35_qa_forum_mixed", "s36_video_conferencing_strong",
          "s37_log_search_weak", "s38_webmail_inbox_strong", "s39_shopping_cart_mixed", "s40_trending_hashtags_strong",
          "s41_feature_flags_weak", "s42_digital_wallet_strong", "s43_surge_pricing_strong",
-         "s44_newsletter_platform_weak")
+         "s44_newsletter_platform_weak", "s45_game_matchmaking_strong", "s46_stock_price_alerts_weak")
 """Mock interviews written without sight of the lexicon they test: reported on their own too."""
 
 
