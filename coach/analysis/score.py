@@ -221,11 +221,11 @@ TRADEOFF_POINTS = 3.0
 REASONING_POINTS = 0.5
 """...per stretch of reasoning aloud (an assumption or an inference weighs no alternative)..."""
 BARE_CHOICE_POINTS = -2.0
-"""...and per choice named without a reason, the opposite of a trade-off. On our 48 mock interviews (ours and the
-shared), from audio, these put 10 of the 13 weak candidates under 35 (at most 34.4; three at 35.0 to 36.7, with many
-parts and two failures handled, or two failure consequences read as trade-offs) and 16 of the 17 strong ones over it
-(41.6 or more; the other lost its questions and parts to the recogniser);
-counting reasoning at 1.5 and a bare choice at -1, one of the ten weak ones of an earlier count read as ready
+"""...and per choice named without a reason, the opposite of a trade-off. On our 50 mock interviews (ours and the
+shared), from audio, these put 10 of the 14 weak candidates under 35 (at most 34.4; four at 35.0 to 36.7, with many
+parts, failures handled or a deep-dive area announced, or two failure consequences read as trade-offs) and 17 of the
+18 strong ones over it (41.6 or more; the other lost its questions and parts to the recogniser); counting reasoning
+at 1.5 and a bare choice at -1, one of the ten weak ones of an earlier count read as ready
 (bench/scripts, by their weak/mixed/strong names)."""
 
 
