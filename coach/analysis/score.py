@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coach.analysis.text import compile_pattern, split_sentences, tokenize
+from coach.analysis.text import compile_pattern, split_sentences, tokenize, tokens_match
 from coach.analysis.timing import TimeAllocation
 from coach.records import Evidence, Flag, Pause, PhaseSpan, Word
 from coach.timefmt import clock
@@ -146,10 +146,10 @@ def _components(words: Sequence[Word], components: Sequence[str], part_kinds: Se
             covered = frozenset(k for i, end in spans for k in range(i, end))
             mentions.append(_Mention(entry.split()[0], covered, Evidence(entry, tokens[spans[0][0]].start,
                                                                          tokens[spans[0][1] - 1].end)))
-    kinds = {_singular(k) for k in part_kinds}
     for i in range(1, len(tokens)):
         name = tokens[i - 1]
-        if (_singular(tokens[i].text) in kinds and not name.sentence_end and not name.is_number
+        if (any(tokens_match(kind, tokens[i], fuzzy=False) for kind in part_kinds)
+                and not name.sentence_end and not name.is_number
                 and len(name.text) > 2 and name.text not in NOT_A_PART_NAME):
             mentions.append(_Mention(name.text, frozenset((i - 1, i)),
                                      Evidence(f"{name.text} {tokens[i].text}", name.start, tokens[i].end)))
@@ -190,10 +190,6 @@ def _same_parts(mentions: Sequence[_Mention]) -> list[Evidence]:
             first = first if first.start < group[2].start else group[2]
         groups.append((names, tokens, first))
     return [first for _, _, first in groups]
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if word.endswith("s") else word
 
 
 def _depth(by: dict[str, list[Flag]], phases: Sequence[PhaseSpan], allocation: TimeAllocation) -> RubricItem:
